@@ -1,0 +1,38 @@
+"""A plain local Spark session (no Ray): for tests of the data layer, benchmarks and reloading saved models."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tuner.cluster.java import JAVA_OPTIONS, ensure_java
+
+
+def local_spark_session(cores: int = 2, driver_memory: str = "2g", app_name: str = "tuner-local"):
+    """Start (or return the running) local SparkSession with the JDK 17 options.
+
+    Args:
+        cores: local[N] threads.
+        driver_memory: driver JVM heap.
+        app_name: Spark application name.
+
+    Returns:
+        pyspark.sql.SparkSession
+    """
+    ensure_java()
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName(app_name)
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.driver.extraJavaOptions", JAVA_OPTIONS)
+        .config("spark.executor.extraJavaOptions", JAVA_OPTIONS)
+        .config("spark.sql.shuffle.partitions", str(max(4, cores * 2)))
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )

@@ -1,0 +1,199 @@
+"""The typed, frozen form of an experiment YAML. Validation of values lives here; messages in _errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- search-space vocabulary (bounds inclusive) ----------------------------------------------------------
+class UniformSpec(_Frozen):
+    """A float drawn uniformly from [low, high]."""
+
+    type: Literal["uniform"]
+    low: float
+    high: float
+
+
+class LogUniformSpec(_Frozen):
+    """A float drawn log-uniformly from [low, high]; low > 0."""
+
+    type: Literal["loguniform"]
+    low: Annotated[float, Field(gt=0)]
+    high: Annotated[float, Field(gt=0)]
+
+
+class IntSpec(_Frozen):
+    """An int drawn from {low, low+step, ..., high}; both bounds inclusive."""
+
+    type: Literal["int"]
+    low: int
+    high: int
+    step: Annotated[int, Field(ge=1)] = 1
+
+
+class LogIntSpec(_Frozen):
+    """An int drawn log-uniformly from [low, high], both inclusive; low >= 1."""
+
+    type: Literal["logint"]
+    low: Annotated[int, Field(ge=1)]
+    high: Annotated[int, Field(ge=1)]
+
+
+class ChoiceSpec(_Frozen):
+    """One of ``values`` (scalars)."""
+
+    type: Literal["choice"]
+    values: Annotated[list[Union[bool, int, float, str]], Field(min_length=1)]
+
+
+SpaceSpec = Annotated[
+    Union[UniformSpec, LogUniformSpec, IntSpec, LogIntSpec, ChoiceSpec], Field(discriminator="type")
+]
+ParamValue = Union[SpaceSpec, bool, int, float, str]
+SPACE_TYPES = ("uniform", "loguniform", "int", "logint", "choice")
+
+
+# ---- blocks ------------------------------------------------------------------------------------------------
+class SyntheticConfig(_Frozen):
+    """MovieLens-shaped synthetic ratings generated inside Spark."""
+
+    ratings: Annotated[int, Field(ge=100)] = 1_000_000
+    users: Annotated[int, Field(ge=2)] = 6_000
+    items: Annotated[int, Field(ge=2)] = 4_000
+    rank: Annotated[int, Field(ge=1)] = 8
+    noise: Annotated[float, Field(ge=0)] = 0.5
+    popularity_exponent: Annotated[float, Field(ge=1)] = 2.5
+    partitions: Annotated[int, Field(ge=1)] = 8
+
+
+class ColumnsConfig(_Frozen):
+    """Names of the rating columns in a generic CSV/Parquet source."""
+
+    user: str = "userId"
+    item: str = "movieId"
+    rating: str = "rating"
+
+
+DataFormat = Literal["auto", "movielens-csv", "movielens-dat", "movielens-tsv", "csv", "parquet", "synthetic"]
+KNOWN_DOWNLOADS = ("ml-25m", "ml-20m", "ml-latest", "ml-latest-small", "ml-1m", "ml-10m", "ml-100k")
+
+
+class DataConfig(_Frozen):
+    """Where the ratings come from, how bad rows are handled, and how they are split."""
+
+    format: DataFormat = "auto"
+    path: str | None = None
+    download: Literal[KNOWN_DOWNLOADS] | None = None  # type: ignore[valid-type]
+    cache_dir: str = "~/.cache/tuner"
+    columns: ColumnsConfig = ColumnsConfig()
+    csv_header: bool = True
+    csv_separator: str = ","
+    rating_scale: tuple[float, float] = (0.5, 5.0)
+    bad_rows: Literal["drop", "fail"] = "drop"
+    test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    folds: Annotated[int, Field(ge=2, le=20)] = 3
+    seed: int = 0
+    synthetic: SyntheticConfig = SyntheticConfig()
+
+    @field_validator("rating_scale")
+    @classmethod
+    def _scale_ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[0] >= v[1]:
+            raise ValueError(f"must be [low, high] with low < high, got [{v[0]}, {v[1]}]")
+        return v
+
+    @model_validator(mode="after")
+    def _has_source(self) -> "DataConfig":
+        if self.format != "synthetic" and self.path is None and self.download is None:
+            raise ValueError("needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic")
+        return self
+
+
+class ModelConfig(_Frozen):
+    """The model family (``type``), an optional named search space, and parameter overrides."""
+
+    type: str
+    space: str | None = None
+    params: dict[str, ParamValue] = {}
+
+
+class SearchConfig(_Frozen):
+    """How configurations are proposed."""
+
+    type: Literal["optuna"] = "optuna"
+    sampler: Literal["tpe", "random"] = "tpe"
+    num_samples: Annotated[int, Field(ge=1)] = 12
+    seed: int = 0
+    max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None  # None: what the executors run at once
+    metric: str | None = None  # None: the model's default objective
+    mode: Literal["min", "max"] | None = None
+    time_budget_s: Annotated[float, Field(gt=0)] | None = None
+
+
+class SchedulerConfig(_Frozen):
+    """Early stopping across folds."""
+
+    type: Literal["asha", "fifo"] = "asha"
+    grace_period: Annotated[int, Field(ge=1)] = 1
+    reduction_factor: Annotated[float, Field(gt=1)] = 2.0
+
+
+class TrialConfig(_Frozen):
+    """Per-trial limits."""
+
+    timeout_s: Annotated[float, Field(gt=0)] = 900.0
+    max_failures: Annotated[int, Field(ge=0)] = 0
+
+
+class SparkConfig(_Frozen):
+    """The experiment's one RayDP Spark cluster."""
+
+    executors: Annotated[int, Field(ge=1)] = 1
+    executor_cores: Annotated[int, Field(ge=1)] = 2
+    executor_memory: Annotated[str, Field(pattern=r"^\d+[kmgtKMGT]?$")] = "2g"
+    driver_memory: Annotated[str, Field(pattern=r"^\d+[kmgtKMGT]?$")] = "2g"
+    start_timeout_s: Annotated[float, Field(gt=0)] = 240.0
+    conf: dict[str, Union[str, int, float, bool]] = {}
+
+
+class RayConfig(_Frozen):
+    """Where Ray runs. ``address: null`` starts a local Ray."""
+
+    address: str | None = None
+    num_cpus: Annotated[int, Field(ge=1)] | None = None
+    object_store_memory_mb: Annotated[int, Field(ge=100)] | None = None
+    dashboard_port: Annotated[int, Field(ge=0, le=65535)] = 8265
+
+
+class OutputConfig(_Frozen):
+    """Where run directories go and what is written."""
+
+    dir: str = "runs"
+    export_model: bool = True
+    plots: bool = True
+
+
+class Experiment(_Frozen):
+    """A whole experiment. ``model.params`` here is already merged with the named search space."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    data: DataConfig
+    model: ModelConfig
+    search: SearchConfig = SearchConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    trial: TrialConfig = TrialConfig()
+    spark: SparkConfig = SparkConfig()
+    ray: RayConfig = RayConfig()
+    output: OutputConfig = OutputConfig()
+    seed: int = 0
+
+
+def is_space(value: Any) -> bool:
+    """True if a param value is a search-space spec rather than a fixed value."""
+    return isinstance(value, (UniformSpec, LogUniformSpec, IntSpec, LogIntSpec, ChoiceSpec))

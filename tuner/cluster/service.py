@@ -83,6 +83,7 @@ class SparkService:
         spark = raydp.init_spark(app_name, cfg.executors, cfg.executor_cores, cfg.executor_memory,
                                  configs=spark_configs(cfg, checkpoint_dir))
         spark.sparkContext.setLogLevel("ERROR")
+        spark.range(4).count()  # proves executors accept tasks: RayDP returns before they exist
         if checkpoint_dir:
             os.makedirs(checkpoint_dir, exist_ok=True)
             spark.sparkContext.setCheckpointDir(checkpoint_dir)

@@ -1,0 +1,116 @@
+"""The ``tuner`` command: parse arguments, call the runner, print results. User mistakes never show a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_USAGE = 2
+
+_EPILOG = """examples:
+  tuner validate experiments/quickstart.yaml
+  tuner run experiments/quickstart.yaml
+  tuner run experiments/als.yaml --set search.num_samples=40 --set data.path=/data/ml-25m/ratings.csv
+  tuner run experiments/als.yaml --address ray://head:10001
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tuner", description="Hyperparameter search for Spark MLlib and "
+                                "scikit-learn on Ray (RayDP + Ray Tune + Optuna).", epilog=_EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"tuner {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sets = dict(action="append", default=[], metavar="KEY=VALUE",
+                help="override a config key, e.g. --set search.num_samples=40 (repeatable)")
+
+    run = sub.add_parser("run", help="run an experiment: tune, refit the best, test, export")
+    run.add_argument("config", help="experiment YAML file")
+    run.add_argument("--set", dest="overrides", **sets)
+    run.add_argument("--address", help="join this Ray cluster (e.g. ray://head:10001 or auto) instead of starting one")
+
+    val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
+    val.add_argument("config", help="experiment YAML file")
+    val.add_argument("--set", dest="overrides", **sets)
+    return p
+
+
+def _version() -> str:
+    from tuner import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tuner`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return EXIT_USAGE
+    from tuner.config import ConfigError, load_experiment
+
+    try:
+        exp = load_experiment(args.config, args.overrides)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "validate":
+        return _validate(exp)
+    return _run(exp, args.address)
+
+
+def _validate(exp) -> int:
+    from tuner.config.schema import is_space
+
+    tuned = [k for k, v in exp.model.params.items() if is_space(v)]
+    print(f"ok: {exp.name}: {exp.model.type}, tuning {', '.join(tuned)}; {exp.search.num_samples} trials x "
+          f"{exp.data.folds} folds")
+    return 0
+
+
+def _run(exp, address: str | None) -> int:
+    from tuner.runner import UserError, preflight, run_experiment, user_error
+
+    try:
+        preflight(exp)
+        outcome = run_experiment(exp, address=address)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a user-facing error raised inside a Ray worker arrives wrapped
+        message = user_error(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    _print_outcome(outcome)
+    return outcome.exit_code
+
+
+def _print_outcome(outcome) -> None:
+    s = outcome.summary
+    if outcome.table:
+        print("\nLeaderboard (CV mean over folds; pruned = stopped early by ASHA)")
+        print(outcome.table)
+    t = s["trials"]
+    print(f"\nTrials: {t['completed']} completed, {t['pruned']} pruned, {t['failed']} failed"
+          + (f", {t['unfinished']} unfinished" if t.get("unfinished") else ""))
+    if s["status"] == "completed":
+        print(f"Best params: {s['best_params']}")
+        print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
+        for name, value in s["test_metrics"].items():
+            print(f"Test {name.upper()}: {value:.2f}")
+        if s.get("model_path"):
+            print(f"Model: {s['model_path']}")
+    elif s["status"] == "failed":
+        print("No trial completed. Reasons:")
+        for reason, n in (s.get("failure_reasons") or {}).items():
+            print(f"  {n} x {reason}")
+    elif s["status"] == "interrupted":
+        print("Interrupted: finished trials are recorded.")
+    print(f"Dashboard: {s.get('dashboard_url')} (stopped with the run)")
+    print(f"Run directory: {outcome.run_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

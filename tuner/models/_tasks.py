@@ -1,0 +1,21 @@
+"""Module-level functions the runner sends to the Spark service (Ray pickles them by reference)."""
+
+from __future__ import annotations
+
+from tuner.cluster.service import ServiceContext
+from tuner.models.registry import get_adapter
+
+
+def prepare(ctx: ServiceContext, model_type: str, data_cfg) -> dict:
+    """Load, clean, split and cache the experiment's data once."""
+    return get_adapter(model_type).prepare(ctx, data_cfg)
+
+
+def fit_fold(ctx: ServiceContext, model_type: str, params: dict, fold: int, seed: int) -> dict:
+    """One trial's fit on one CV fold."""
+    return get_adapter(model_type).fit_fold(ctx, params, fold, seed)
+
+
+def refit_and_test(ctx: ServiceContext, model_type: str, params: dict, seed: int, path: str | None) -> dict:
+    """Refit the chosen configuration on all training rows and score the held-out test set."""
+    return get_adapter(model_type).refit_and_test(ctx, params, seed, path)

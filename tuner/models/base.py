@@ -1,0 +1,81 @@
+"""The model adapter contract: one small class per model family."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from tuner.cluster.service import ServiceContext
+
+
+class ModelAdapter(ABC):
+    """How tuner prepares data for, fits, scores, saves and loads one model family.
+
+    Everything here runs inside the Spark service (or a trial worker), never in the driver process.
+    Subclasses register with :func:`tuner.models.register` and keep the upstream library's parameter names.
+    """
+
+    name: ClassVar[str]
+    metrics: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+        """Load, clean and split the data once, cache it in ``ctx.state``.
+
+        Returns:
+            Row accounting for summary.json (``read``, ``kept``, ``dropped``, ``train``, ``test``, ...).
+        """
+
+    @abstractmethod
+    def fit(self, ctx: ServiceContext, train: Any, params: dict, seed: int) -> Any:
+        """Fit a model on ``train`` with ``params`` (upstream names)."""
+
+    @abstractmethod
+    def score(self, ctx: ServiceContext, model: Any, frame: Any) -> dict:
+        """Metrics of ``model`` on ``frame``: every name in ``metrics``, plus counts such as ``rows``."""
+
+    @abstractmethod
+    def save(self, model: Any, path: str) -> None:
+        """Write ``model`` in the library's native format under ``path``."""
+
+    @abstractmethod
+    def load(self, ctx: ServiceContext, path: str) -> Any:
+        """Read a model written by :meth:`save`."""
+
+    @abstractmethod
+    def fold_frames(self, ctx: ServiceContext, fold: int) -> tuple[Any, Any]:
+        """(train, validation) of CV fold ``fold`` from the cached data."""
+
+    @abstractmethod
+    def full_frames(self, ctx: ServiceContext) -> tuple[Any, Any]:
+        """(all training rows, held-out test rows)."""
+
+    def release(self, model: Any) -> None:
+        """Free what a fitted model keeps cached (called after a trial scores it)."""
+
+    def fit_fold(self, ctx: ServiceContext, params: dict, fold: int, seed: int) -> dict:
+        """Fit on every fold but ``fold`` and score on ``fold``.
+
+        Returns:
+            Metrics plus ``fit_seconds`` and ``score_seconds``.
+        """
+        train, valid = self.fold_frames(ctx, fold)
+        t0 = time.monotonic()
+        model = self.fit(ctx, train, params, seed)
+        t1 = time.monotonic()
+        result = self.score(ctx, model, valid)
+        t2 = time.monotonic()
+        self.release(model)
+        return {**result, "fit_seconds": t1 - t0, "score_seconds": t2 - t1}
+
+    def refit_and_test(self, ctx: ServiceContext, params: dict, seed: int, path: str | None) -> dict:
+        """Refit on all training rows, score the held-out test set, save under ``path`` if given."""
+        train, test = self.full_frames(ctx)
+        t0 = time.monotonic()
+        model = self.fit(ctx, train, params, seed)
+        result = self.score(ctx, model, test)
+        if path:
+            self.save(model, path)
+        self.release(model)
+        return {**result, "seconds": time.monotonic() - t0}

@@ -1,0 +1,86 @@
+"""Spark MLlib ALS for explicit ratings, run inside the Spark service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuner.cluster.service import ServiceContext
+from tuner.models.base import ModelAdapter
+from tuner.models.registry import register
+
+_COLS = {"userCol": "user", "itemCol": "item", "ratingCol": "rating"}
+
+
+@register("spark-als")
+class SparkALS(ModelAdapter):
+    """ALS with ``coldStartStrategy="drop"``: rows of users/items unseen in training are dropped and counted."""
+
+    metrics = ("rmse", "mae")
+
+    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        from tuner.data import prepare_ratings
+
+        prepared = prepare_ratings(ctx.spark, data_cfg)
+        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
+        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
+        fold_rows = {int(r["fold"]): int(r["count"]) for r in train.groupBy("fold").count().collect()}
+        test_rows = test.count()
+        ctx.state["data"] = {"train": train, "test": test, "fold_rows": fold_rows}
+        stats = train.agg(F.countDistinct("user").alias("users"), F.countDistinct("item").alias("items"),
+                          F.stddev("rating").alias("rating_std")).first()
+        return {
+            **prepared.rows.as_dict(),
+            "train": sum(fold_rows.values()),
+            "test": test_rows,
+            "fold_rows": [fold_rows.get(k, 0) for k in range(data_cfg.folds)],
+            "users": int(stats["users"]),
+            "items": int(stats["items"]),
+            "rating_std": float(stats["rating_std"] or 0.0),
+            "source": prepared.source,
+            "format": prepared.format,
+        }
+
+    def fold_frames(self, ctx, fold):
+        train = ctx.state["data"]["train"]
+        return train.where(train.fold != fold), train.where(train.fold == fold)
+
+    def full_frames(self, ctx):
+        data = ctx.state["data"]
+        return data["train"], data["test"]
+
+    def fit(self, ctx, train, params, seed):
+        from pyspark.ml.recommendation import ALS
+
+        als = ALS(coldStartStrategy="drop", seed=seed, **_COLS)
+        als.setParams(**params)
+        return als.fit(train)
+
+    def score(self, ctx, model, frame):
+        from pyspark.sql import functions as F
+
+        err = F.col("prediction") - F.col("rating")
+        row = model.transform(frame).agg(
+            F.count(F.lit(1)).alias("n"), F.sqrt(F.avg(err * err)).alias("rmse"), F.avg(F.abs(err)).alias("mae")
+        ).first()
+        total = frame.count()
+        return {
+            "rmse": float(row["rmse"]) if row["rmse"] is not None else float("nan"),
+            "mae": float(row["mae"]) if row["mae"] is not None else float("nan"),
+            "rows": int(row["n"]),
+            "cold_start_dropped": int(total - row["n"]),
+        }
+
+    def release(self, model):
+        model.userFactors.unpersist()
+        model.itemFactors.unpersist()
+
+    def save(self, model, path):
+        model.write().overwrite().save(path)
+
+    def load(self, ctx, path):
+        from pyspark.ml.recommendation import ALSModel
+
+        return ALSModel.load(path)

@@ -1,0 +1,63 @@
+"""A compact live progress line in place of Ray Tune's tables."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ray.tune import Callback
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+class ProgressLine(Callback):
+    """Prints ``trials done/total · running · pruned · failed · best · elapsed · ETA``.
+
+    On a terminal the line is redrawn in place; otherwise a line is printed whenever the counts change.
+    """
+
+    def __init__(self, total: int, folds: int, metric: str, mode: str, stream=None):
+        self.total, self.folds, self.metric, self.mode = total, folds, metric, mode
+        self.stream = stream or sys.stdout
+        self.start = time.monotonic()
+        self.best: float | None = None
+        self.last = ""
+
+    def _better(self, value: float) -> bool:
+        return self.best is None or (value < self.best if self.mode == "min" else value > self.best)
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        if result.get("folds_done") == self.folds and self._better(result[self.metric]):
+            self.best = result[self.metric]
+        self._draw(trials)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self._draw(trials)
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self._draw(trials)
+
+    def on_experiment_end(self, trials, **info):
+        self._draw(trials, final=True)
+
+    def _draw(self, trials, final: bool = False) -> None:
+        done = [t for t in trials if t.status in ("TERMINATED", "ERROR")]
+        failed = sum(t.status == "ERROR" for t in trials)
+        pruned = sum(t.status == "TERMINATED" and (t.last_result or {}).get("folds_done", 0) < self.folds
+                     for t in trials)
+        running = sum(t.status == "RUNNING" for t in trials)
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / len(done) * (self.total - len(done)) if done and len(done) < self.total else 0.0
+        best = f"{self.best:.4f}" if self.best is not None else "-"
+        line = (f"[tuner] trials {len(done)}/{self.total} done · {running} running · {pruned} pruned · "
+                f"{failed} failed · best {self.metric} {best} · {_clock(elapsed)} elapsed · ETA {_clock(eta)}")
+        key = line.rsplit("·", 2)[0]
+        if self.stream.isatty():
+            self.stream.write("\r" + line + ("\n" if final else ""))
+        elif key != self.last or final:
+            self.stream.write(line + "\n")
+        self.last = key
+        self.stream.flush()

@@ -1,0 +1,109 @@
+"""summary.json, the model card, and the lines printed about them."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+from tuner.runner.results import TrialRow, render_table
+
+KNOWN_GOOD = {"ray": "2.60.0", "raydp": "1.6.5", "pyspark": "3.5.7", "optuna": "5.0.0", "scikit-learn": "1.9.1"}
+
+
+def versions(java=None) -> dict:
+    """Versions of everything that must fit together."""
+    out = {"python": platform.python_version()}
+    for key, dist in (("ray", "ray"), ("raydp", "raydp"), ("pyspark", "pyspark"), ("optuna", "optuna"),
+                      ("sklearn", "scikit-learn"), ("tuner", "tuner")):
+        try:
+            out[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[key] = None
+    out["java"] = f"{java.version} ({java.source}: {java.home})" if java else None
+    return out
+
+
+def base_summary(exp, metric: str, mode: str) -> dict:
+    """Every key of the summary schema, filled as the run goes."""
+    return {
+        "experiment": exp.name,
+        "status": "running",
+        "metric": metric,
+        "mode": mode,
+        "best_params": None,
+        "best_cv_metric": None,
+        "test_metrics": None,
+        "model_path": None,
+        "rows": None,
+        "trials": {"completed": 0, "pruned": 0, "failed": 0, "unfinished": 0},
+        "wall_seconds": None,
+        "versions": None,
+        "model_type": exp.model.type,
+        "folds": exp.data.folds,
+        "num_samples": exp.search.num_samples,
+    }
+
+
+def rows_summary(rows: dict) -> dict:
+    """The ``rows`` block: read, kept, dropped by reason, train, test (+ data facts)."""
+    return {k: rows[k] for k in ("read", "kept", "dropped", "train", "test", "fold_rows", "users", "items", "source",
+                                 "format") if k in rows}
+
+
+def rows_line(rows: dict) -> str:
+    """One line on what the data step kept and dropped."""
+    dropped = {k: v for k, v in rows["dropped"].items() if v}
+    why = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items()) or "none"
+    return (f"[tuner] data: {rows['read']:,} rows read from {rows.get('source')}, {rows['kept']:,} kept, "
+            f"dropped: {why}; train {rows['train']:,} in {len(rows.get('fold_rows', []))} folds, "
+            f"test {rows['test']:,}")
+
+
+def failure_reasons(rows: list[TrialRow]) -> dict[str, int]:
+    """Distinct failure reasons with how many trials hit each."""
+    return dict(Counter(r.error for r in rows if r.status == "failed"))
+
+
+def render(rows: list[TrialRow], tuned: list[str], metric: str) -> str:
+    """The leaderboard printed at the end."""
+    return render_table(rows, tuned, metric)
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_summary(summary: dict, path: Path) -> None:
+    """summary.json (NaN/inf written as null, so every JSON reader accepts it)."""
+    path.write_text(json.dumps(_clean(summary), indent=2, default=str) + "\n")
+
+
+def write_model_card(exp, summary: dict, path: Path) -> None:
+    """model_card.json next to the exported model: what it is, how it was chosen, how well it did."""
+    card = {
+        "model_type": exp.model.type,
+        "format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load)"
+        if exp.model.type == "spark-als" else None,
+        "path": summary["model_path"],
+        "experiment": exp.name,
+        "params": summary["best_params"],
+        "cv": {"metric": summary["metric"], "mode": summary["mode"], "value": summary["best_cv_metric"],
+               "folds": exp.data.folds},
+        "test_metrics": summary["test_metrics"],
+        "rows": summary["rows"],
+        "data": {"source": summary["rows"].get("source"), "format": summary["rows"].get("format"),
+                 "test_fraction": exp.data.test_fraction, "seed": exp.data.seed},
+        "versions": versions(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_clean(card), indent=2, default=str) + "\n")

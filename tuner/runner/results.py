@@ -1,0 +1,128 @@
+"""Turn Tune's trial records into the leaderboard, the trial counts and the best configuration."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class TrialRow:
+    """One line of the leaderboard."""
+
+    trial_id: str
+    status: str  # completed | pruned | failed
+    params: dict
+    metrics: dict  # CV means over the folds done
+    fold_metrics: dict
+    folds_done: int
+    seconds: float
+    error: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def first_line(error) -> str:
+    """The user-facing line of a trial's error (the last line of a Ray traceback names the cause)."""
+    text = str(error).strip().splitlines()
+    return text[-1][:300] if text else type(error).__name__
+
+
+def trial_rows(trials, tuned: list[str], metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
+    """Leaderboard rows from Ray Tune ``Trial`` objects (works for live runs and restored experiments)."""
+    rows = []
+    for t in trials:
+        last = t.last_result or {}
+        done = int(last.get("folds_done", 0))
+        if t.status == "ERROR":
+            status = "failed"
+        elif done >= folds:
+            status = "completed"
+        elif t.status == "TERMINATED":
+            status = "pruned"
+        else:
+            status = "unfinished"
+        error = ""
+        if status == "failed":
+            error = first_line(getattr(t, "error_msg", None) or _error_file(t) or "error")
+        rows.append(TrialRow(
+            trial_id=t.trial_id,
+            status=status,
+            params={k: t.config.get(k) for k in t.config},
+            metrics={m: last[m] for m in metrics if m in last},
+            fold_metrics={k: v for k, v in last.items() if "_fold" in k},
+            folds_done=done,
+            seconds=float(last.get("time_total_s", 0.0)),
+            error=error,
+            extra={"work_seconds": float(last.get("work_seconds", 0.0))},
+        ))
+    return rows
+
+
+def _error_file(trial) -> str | None:
+    path = getattr(trial, "error_file", None) or getattr(getattr(trial, "run_metadata", None), "error_filename", None)
+    try:
+        return Path(path).read_text() if path else None
+    except OSError:
+        return None
+
+
+def best_row(rows: list[TrialRow], metric: str, mode: str) -> TrialRow | None:
+    """The completed trial with the best CV mean (pruned trials have fewer folds and do not compete)."""
+    done = [r for r in rows if r.status == "completed" and math.isfinite(r.metrics.get(metric, math.nan))]
+    if not done:
+        return None
+    return (min if mode == "min" else max)(done, key=lambda r: r.metrics[metric])
+
+
+def sort_rows(rows: list[TrialRow], metric: str, mode: str) -> list[TrialRow]:
+    """Completed first by metric, then pruned by their partial mean, then failed."""
+    order = {"completed": 0, "pruned": 1, "unfinished": 2, "failed": 3}
+    sign = 1 if mode == "min" else -1
+    return sorted(rows, key=lambda r: (order[r.status], sign * r.metrics.get(metric, math.inf * sign)))
+
+
+def write_leaderboard(rows: list[TrialRow], path: Path, tuned: list[str], metrics: tuple[str, ...], folds: int) -> None:
+    """leaderboard.csv: rank, trial, status, tuned params, CV means, per-fold metrics, seconds, error."""
+    fold_cols = [f"{m}_fold{k}" for m in metrics for k in range(folds)]
+    header = ["rank", "trial_id", "status", *tuned, *[f"cv_{m}" for m in metrics], *fold_cols, "folds_done",
+              "seconds", "error"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i, r in enumerate(rows, 1):
+            w.writerow([i, r.trial_id, r.status, *[r.params.get(p) for p in tuned],
+                        *[_fmt(r.metrics.get(m)) for m in metrics], *[_fmt(r.fold_metrics.get(c)) for c in fold_cols],
+                        r.folds_done, f"{r.seconds:.1f}", r.error])
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:.6g}"
+
+
+def counts(rows: list[TrialRow]) -> dict[str, int]:
+    """summary.json ``trials``: completed, pruned, failed (and unfinished, for interrupted runs)."""
+    out = {"completed": 0, "pruned": 0, "failed": 0, "unfinished": 0}
+    for r in rows:
+        out[r.status] += 1
+    return out
+
+
+def render_table(rows: list[TrialRow], tuned: list[str], metric: str, limit: int = 10) -> str:
+    """A plain-text leaderboard for the terminal."""
+    head = ["#", "trial", "status", *tuned, f"cv {metric}", "folds", "sec"]
+    body = []
+    for i, r in enumerate(rows[:limit], 1):
+        vals = [_short(r.params.get(p)) for p in tuned]
+        body.append([str(i), r.trial_id, r.status, *vals, _fmt(r.metrics.get(metric)) or "-", str(r.folds_done),
+                     f"{r.seconds:.0f}"])
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in [head, *body]]
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more in leaderboard.csv")
+    return "\n".join(lines)
+
+
+def _short(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,167 @@
+"""One experiment, start to end: Ray, the Spark service, data, the Tune run, refit + test, run directory."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from tuner.config import MODEL_TYPES, Experiment, experiment_to_dict
+from tuner.config.schema import is_space
+from tuner.runner import report
+from tuner.runner.results import best_row, counts, sort_rows, trial_rows, write_leaderboard
+
+
+@dataclass
+class RunOutcome:
+    """What ``tuner run`` prints and returns."""
+
+    run_dir: Path
+    summary: dict
+    table: str
+    exit_code: int
+
+
+def new_run_dir(exp: Experiment) -> Path:
+    """``<output.dir>/<name>-<yyyymmdd-hhmmss>``, made unique if two runs start in the same second."""
+    base = Path(exp.output.dir).expanduser().resolve()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = base / f"{exp.name}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = base / f"{exp.name}-{stamp}-{n}"
+    path.mkdir(parents=True)
+    return path
+
+
+def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> RunOutcome:
+    """Run ``exp`` and write its run directory.
+
+    Args:
+        exp: a validated experiment.
+        address: Ray address to join instead of starting a local Ray.
+        echo: where progress messages go.
+
+    Returns:
+        The outcome; ``exit_code`` is 0 on success, 1 if no trial completed, 130 if interrupted.
+    """
+    run_dir = new_run_dir(exp)
+    (run_dir / "experiment.yaml").write_text(yaml.safe_dump(experiment_to_dict(exp), sort_keys=False))
+    echo(f"[tuner] run directory: {run_dir}")
+    return _execute(exp, run_dir, address, echo)
+
+
+def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOutcome:
+    import ray
+
+    from tuner.cluster import kill_service, start_ray, start_service, stop_ray
+    from tuner.models import _tasks
+
+    t0 = time.monotonic()
+    mt = MODEL_TYPES[exp.model.type]
+    metric = exp.search.metric or mt.default_metric
+    mode = exp.search.mode or mt.default_mode
+    session = service = None
+    summary = report.base_summary(exp, metric, mode)
+    try:
+        session = start_ray(exp.ray, address)
+        echo(f"[tuner] Ray dashboard: {session.dashboard_url or 'not running'} (Java {session.java.version} from "
+             f"{session.java.source})")
+        service, info = start_service(exp.name, exp.spark, str(run_dir / "tmp" / "checkpoints"), session.logs_dir)
+        summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
+        echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
+        rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data))
+        summary["rows"] = report.rows_summary(rows)
+        echo(report.rows_line(rows))
+        grid_trials = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo)
+        tuned = [k for k, v in exp.model.params.items() if is_space(v)]
+        trows = sort_rows(trial_rows(grid_trials, tuned, mt.metrics, exp.data.folds), metric, mode)
+        write_leaderboard(trows, run_dir / "leaderboard.csv", tuned, mt.metrics, exp.data.folds)
+        summary["trials"] = counts(trows)
+        summary["work_seconds"] = round(sum(r.extra["work_seconds"] for r in trows), 2)
+        interrupted = summary["trials"]["unfinished"] > 0
+        best = best_row(trows, metric, mode)
+        if exp.output.plots:
+            from tuner.runner.plots import write_plots
+
+            order = {t.trial_id: i for i, t in enumerate(grid_trials)}
+            write_plots(sorted(trows, key=lambda r: order[r.trial_id]),
+                        {k: exp.model.params[k] for k in tuned}, metric, mode, run_dir / "plots")
+        if interrupted:
+            summary["status"] = "interrupted"
+            code = 130
+        elif best is None:
+            summary["status"] = "failed"
+            summary["failure_reasons"] = report.failure_reasons(trows)
+            code = 1
+        else:
+            summary.update(best_params=best.params, best_cv_metric=best.metrics[metric], best_trial=best.trial_id)
+            echo(f"[tuner] refitting the best configuration ({best.trial_id}) on all {summary['rows']['train']} "
+                 "training rows and testing it")
+            model_path = str(run_dir / "model" / exp.model.type) if exp.output.export_model else None
+            test = ray.get(service.call.remote(_tasks.refit_and_test, exp.model.type, best.params, exp.seed,
+                                               model_path))
+            summary["test_metrics"] = {m: test[m] for m in mt.metrics}
+            summary["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
+            summary["refit_seconds"] = round(test["seconds"], 2)
+            if model_path:
+                summary["model_path"] = model_path
+                report.write_model_card(exp, summary, run_dir / "model" / "model_card.json")
+            summary["status"] = "completed"
+            code = 0
+        table = report.render(trows, tuned, metric)
+        return RunOutcome(run_dir, summary, table, code)
+    except KeyboardInterrupt:
+        summary["status"] = "interrupted"
+        return RunOutcome(run_dir, summary, "", 130)
+    finally:
+        summary["wall_seconds"] = round(time.monotonic() - t0, 2)
+        summary["dashboard_url"] = session.dashboard_url if session else None
+        summary["versions"] = report.versions(session.java if session else None)
+        report.write_summary(summary, run_dir / "summary.json")
+        kill_service(service)
+        stop_ray(session)
+
+
+def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo) -> list:
+    from ray import tune
+
+    from tuner.runner.progress import ProgressLine
+    from tuner.runner.trainable import run_trial
+    from tuner.search import make_scheduler, make_searcher
+
+    concurrency = exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
+                             folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s),
+        {"cpu": 0.01},
+    )
+    echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
+         f"{exp.scheduler.type.upper()} over {exp.data.folds} folds, {concurrency} at a time")
+    tuner = tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=make_searcher(exp.search, exp.model.params, metric, mode),
+            scheduler=make_scheduler(exp.scheduler, exp.data.folds, metric, mode),
+            num_samples=exp.search.num_samples,
+            max_concurrent_trials=concurrency,
+            time_budget_s=exp.search.time_budget_s,
+            reuse_actors=False,
+        ),
+        run_config=tune.RunConfig(
+            name="tune",
+            storage_path=str(run_dir),
+            verbose=0,
+            failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
+            callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode)],
+        ),
+    )
+    grid = tuner.fit()
+    return list(grid._experiment_analysis.trials)

@@ -84,9 +84,9 @@ def sort_rows(rows: list[TrialRow], metric: str, mode: str) -> list[TrialRow]:
 
 
 def write_leaderboard(rows: list[TrialRow], path: Path, tuned: list[str], metrics: tuple[str, ...], folds: int) -> None:
-    """leaderboard.csv: rank, trial, status, tuned params, CV means, per-fold metrics, seconds, error."""
+    """leaderboard.csv: position, trial, status, tuned params, CV means, per-fold metrics, seconds, error."""
     fold_cols = [f"{m}_fold{k}" for m in metrics for k in range(folds)]
-    header = ["rank", "trial_id", "status", *tuned, *[f"cv_{m}" for m in metrics], *fold_cols, "folds_done",
+    header = ["position", "trial_id", "status", *tuned, *[f"cv_{m}" for m in metrics], *fold_cols, "folds_done",
               "seconds", "error"]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,12 +77,15 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOu
         rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data))
         summary["rows"] = report.rows_summary(rows)
         echo(report.rows_line(rows))
+        t_tune = time.monotonic()
         grid_trials = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo)
+        summary["tune_seconds"] = round(time.monotonic() - t_tune, 2)
         tuned = [k for k, v in exp.model.params.items() if is_space(v)]
         trows = sort_rows(trial_rows(grid_trials, tuned, mt.metrics, exp.data.folds), metric, mode)
         write_leaderboard(trows, run_dir / "leaderboard.csv", tuned, mt.metrics, exp.data.folds)
         summary["trials"] = counts(trows)
         summary["work_seconds"] = round(sum(r.extra["work_seconds"] for r in trows), 2)
+        summary["concurrency"] = concurrent_trials(exp)
         interrupted = summary["trials"]["unfinished"] > 0
         best = best_row(trows, metric, mode)
         if exp.output.plots:
@@ -130,6 +130,11 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOu
         stop_ray(session)
 
 
+def concurrent_trials(exp: Experiment) -> int:
+    """``search.max_concurrent_trials``, or as many trials as the executors have cores."""
+    return exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
+
+
 def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo) -> list:
     from ray import tune
 
@@ -137,7 +142,7 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
     from tuner.runner.trainable import run_trial
     from tuner.search import make_scheduler, make_searcher
 
-    concurrency = exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
+    concurrency = concurrent_trials(exp)
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
                              folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s),

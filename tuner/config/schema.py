@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+from tuner.config._errors import LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, STEP_MULTIPLE
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: YAML `num_samples: true` or `rank: 1.5` is an error, not silently 1; an int is still a valid float.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class _Bounded(_Frozen):
+    @model_validator(mode="after")
+    def _low_le_high(self):
+        if self.low > self.high:
+            raise ValueError(LOW_HIGH.format(low=self.low, high=self.high))
+        return self
 
 
 # ---- search-space vocabulary (bounds inclusive) ----------------------------------------------------------
-class UniformSpec(_Frozen):
+class UniformSpec(_Bounded):
     """A float drawn uniformly from [low, high]."""
 
     type: Literal["uniform"]
@@ -20,7 +31,7 @@ class UniformSpec(_Frozen):
     high: float
 
 
-class LogUniformSpec(_Frozen):
+class LogUniformSpec(_Bounded):
     """A float drawn log-uniformly from [low, high]; low > 0."""
 
     type: Literal["loguniform"]
@@ -28,16 +39,22 @@ class LogUniformSpec(_Frozen):
     high: Annotated[float, Field(gt=0)]
 
 
-class IntSpec(_Frozen):
-    """An int drawn from {low, low+step, ..., high}; both bounds inclusive."""
+class IntSpec(_Bounded):
+    """An int drawn from {low, low+step, ..., high}; both bounds inclusive, so high - low is a multiple of step."""
 
     type: Literal["int"]
     low: int
     high: int
     step: Annotated[int, Field(ge=1)] = 1
 
+    @model_validator(mode="after")
+    def _step_divides(self) -> "IntSpec":
+        if (self.high - self.low) % self.step:
+            raise ValueError(STEP_MULTIPLE.format(span=self.high - self.low, step=self.step))
+        return self
 
-class LogIntSpec(_Frozen):
+
+class LogIntSpec(_Bounded):
     """An int drawn log-uniformly from [low, high], both inclusive; low >= 1."""
 
     type: Literal["logint"]
@@ -55,7 +72,28 @@ class ChoiceSpec(_Frozen):
 SpaceSpec = Annotated[
     Union[UniformSpec, LogUniformSpec, IntSpec, LogIntSpec, ChoiceSpec], Field(discriminator="type")
 ]
-ParamValue = Union[SpaceSpec, bool, int, float, str]
+
+
+def _param_kind(value: Any) -> str | None:
+    if isinstance(value, (dict, BaseModel)):
+        return "space"
+    for kind in (bool, int, float, str):  # bool first: True is an int too
+        if isinstance(value, kind):
+            return kind.__name__
+    return None
+
+
+# A mapping is validated only as a space (one clear error), a scalar only as itself.
+ParamValue = Annotated[
+    Union[
+        Annotated[SpaceSpec, Tag("space")],
+        Annotated[bool, Tag("bool")],
+        Annotated[int, Tag("int")],
+        Annotated[float, Tag("float")],
+        Annotated[str, Tag("str")],
+    ],
+    Discriminator(_param_kind, custom_error_type="param_value", custom_error_message=f"must be {PARAM_VALUE}"),
+]
 SPACE_TYPES = ("uniform", "loguniform", "int", "logint", "choice")
 
 
@@ -94,7 +132,7 @@ class DataConfig(_Frozen):
     columns: ColumnsConfig = ColumnsConfig()
     csv_header: bool = True
     csv_separator: str = ","
-    rating_scale: tuple[float, float] = (0.5, 5.0)
+    rating_scale: Annotated[tuple[float, float], Field(strict=False)] = (0.5, 5.0)  # a YAML list
     bad_rows: Literal["drop", "fail"] = "drop"
     test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
     folds: Annotated[int, Field(ge=2, le=20)] = 3
@@ -105,18 +143,21 @@ class DataConfig(_Frozen):
     @classmethod
     def _scale_ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
         if v[0] >= v[1]:
-            raise ValueError(f"must be [low, high] with low < high, got [{v[0]}, {v[1]}]")
+            raise ValueError(RATING_SCALE.format(low=v[0], high=v[1]))
         return v
 
     @model_validator(mode="after")
     def _has_source(self) -> "DataConfig":
         if self.format != "synthetic" and self.path is None and self.download is None:
-            raise ValueError("needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic")
+            raise ValueError(NEEDS_SOURCE)
         return self
 
 
 class ModelConfig(_Frozen):
-    """The model family (``type``), an optional named search space, and parameter overrides."""
+    """The model family (``type``), an optional named search space, and parameter overrides.
+
+    After ``load_experiment``, ``params`` hold the space merged with the overrides and ``space`` is None.
+    """
 
     type: str
     space: str | None = None

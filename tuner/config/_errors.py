@@ -1,0 +1,142 @@
+"""One format for every config mistake: ``file[:line:col]: <key path> <problem>, got <value> (<hint>).``
+
+The templates are module constants so tests can match them. A message ends with a period, except after a
+``(did you mean ...?)`` hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MUST_BE = "{key} must be {expected}, got {got}"
+REQUIRED = "{key} is required"
+REQUIRED_ONE_OF = "{key} is required, one of {options}"
+UNKNOWN_KEY = "unknown key {name!r} in {parent}"
+TOP_LEVEL = "the top level"
+KEYED = "{key}: {problem}"
+ONE_OF = "one of {options}"
+DID_YOU_MEAN = " (did you mean {match!r}?)"
+FROM_SET = " (from --set)"
+
+NO_SUCH_FILE = "no such file"
+UNREADABLE = "cannot be read: {reason}"
+YAML_SYNTAX = "YAML syntax error: {problem}"
+DUPLICATE_KEY = "found duplicate key {key!r}"
+NOT_A_MAPPING = "the top level must be a mapping of keys ({keys}), got {got}"
+
+BAD_OVERRIDE = "--set {item!r} must be KEY=VALUE, e.g. --set search.num_samples=40"
+OVERRIDE_YAML = "--set {item!r}: the value is not valid YAML: {problem}"
+OVERRIDE_NOT_MAPPING = "--set {item!r}: {key} must be a mapping to set keys in it, got {got}"
+
+LOW_HIGH = "low ({low}) must be <= high ({high})"
+STEP_MULTIPLE = "high - low ({span}) must be a multiple of step ({step})"
+RATING_SCALE = "must be [low, high] with low < high, got [{low}, {high}]"
+NEEDS_SOURCE = "needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic"
+SCALAR = "a number, a string or true/false"
+PARAM_VALUE = "a number, a string, true/false or a search space mapping like {type: int, low: 1, high: 10}"
+
+SPACE_NOT_FOUND = "{key} {name!r}: no search space file found; looked for {places}"
+SPACE_KIND = "{key} {space!r} draws {draws}, but {name} must be {expected} (use type: {fix})"
+NOTHING_TO_TUNE = ("{key} has nothing to tune: name a search space in model.space or make a param a space, "
+                   "e.g. {{type: int, low: 1, high: 10}}")
+GRACE_FOLDS = "{key} ({grace}) must be <= data.folds ({folds}): ASHA can only stop a trial after a whole fold"
+
+
+class ConfigError(Exception):
+    """A mistake in an experiment or search-space file (or a ``--set`` override).
+
+    Attributes:
+        file: the file as the user gave it (relative stays relative).
+        key: the dotted key path at fault, or None for file-level problems.
+        message: the text after ``file:``; ``str(error)`` is the full one-line message.
+        line, column: 1-based position for YAML syntax errors, else None.
+    """
+
+    def __init__(self, file: str, key: str | None, message: str, line: int | None = None,
+                 column: int | None = None):
+        super().__init__(file, key, message, line, column)
+        self.file, self.key, self.message, self.line, self.column = file, key, message, line, column
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.message}"
+
+    def __reduce__(self):
+        return (type(self), (self.file, self.key, self.message, self.line, self.column))
+
+
+@dataclass(frozen=True)
+class Where:
+    """The file errors are reported against, and which dotted keys came from ``--set``."""
+
+    file: str
+    set_keys: tuple[str, ...] = ()
+
+    def from_set(self, key: str) -> bool:
+        """True if ``key`` is, or lies under, a key set with ``--set``."""
+        return any(key == k or key.startswith((k + ".", k + "[")) for k in self.set_keys)
+
+    def error(self, key: str | None, body: str, *, line: int | None = None,
+              column: int | None = None) -> ConfigError:
+        """A ConfigError for ``key`` with ``body`` (built from a template), marked if it came from ``--set``."""
+        if key is not None and self.from_set(key):
+            body += FROM_SET
+        if not body.endswith(("?)", ".")):
+            body += "."
+        return ConfigError(self.file, key, body, line, column)
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """``('model', 'params', 'x', 'values', 1)`` -> ``'model.params.x.values[1]'``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it in YAML: ``true``, ``null``, ``'abc'``, ``0.5``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def one_of(options: Iterable[Any]) -> str:
+    """``one of 'a', 'b'`` (``null`` included as such)."""
+    return ONE_OF.format(options=", ".join(show(o) for o in options))
+
+
+def did_you_mean(word: Any, options: Sequence[str]) -> str:
+    """The ``(did you mean 'x'?)`` hint for the closest option, or '' if none is close."""
+    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return DID_YOU_MEAN.format(match=match[0]) if match else ""
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def expected(kind: str, low: float | None = None, high: float | None = None, low_exclusive: bool = False,
+             high_exclusive: bool = False) -> str:
+    """Words for an allowed value, e.g. ``an int >= 1`` or ``a number > 0 and < 1``.
+
+    Args:
+        kind: 'int', 'float', 'bool' or 'str'.
+        low, high: bounds, or None.
+        low_exclusive, high_exclusive: whether a bound itself is excluded.
+
+    Returns:
+        The phrase that follows "must be".
+    """
+    noun = {"int": "an int", "float": "a number", "bool": "true or false", "str": "a string"}[kind]
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_exclusive else '>='} {_number(low)}")
+    if high is not None:
+        bounds.append(f"{'<' if high_exclusive else '<='} {_number(high)}")
+    return " ".join([noun, " and ".join(bounds)]) if bounds else noun

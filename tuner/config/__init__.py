@@ -1,0 +1,52 @@
+"""YAML -> frozen, typed, validated experiment objects. Imports no Ray, Spark or RayDP."""
+
+from tuner.config._errors import ConfigError
+from tuner.config.loader import experiment_to_dict, load_experiment
+from tuner.config.models import MODEL_TYPES, ModelType, ParamRule
+from tuner.config.schema import (
+    ChoiceSpec,
+    ColumnsConfig,
+    DataConfig,
+    Experiment,
+    IntSpec,
+    LogIntSpec,
+    LogUniformSpec,
+    ModelConfig,
+    OutputConfig,
+    RayConfig,
+    SchedulerConfig,
+    SearchConfig,
+    SparkConfig,
+    SyntheticConfig,
+    TrialConfig,
+    UniformSpec,
+    is_space,
+)
+from tuner.config.spaces import find_search_space
+
+__all__ = [
+    "MODEL_TYPES",
+    "ChoiceSpec",
+    "ColumnsConfig",
+    "ConfigError",
+    "DataConfig",
+    "Experiment",
+    "IntSpec",
+    "LogIntSpec",
+    "LogUniformSpec",
+    "ModelConfig",
+    "ModelType",
+    "OutputConfig",
+    "ParamRule",
+    "RayConfig",
+    "SchedulerConfig",
+    "SearchConfig",
+    "SparkConfig",
+    "SyntheticConfig",
+    "TrialConfig",
+    "UniformSpec",
+    "experiment_to_dict",
+    "find_search_space",
+    "is_space",
+    "load_experiment",
+]

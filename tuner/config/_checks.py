@@ -1,0 +1,84 @@
+"""Checks that need the model type: params against its rules, and cross-field checks of the whole experiment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tuner.config._errors import (GRACE_FOLDS, MUST_BE, NOTHING_TO_TUNE, SPACE_KIND, UNKNOWN_KEY, Where,
+                                  did_you_mean, one_of, show)
+from tuner.config.models import MODEL_TYPES, ModelType, ParamRule
+from tuner.config.schema import ChoiceSpec, Experiment, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
+
+_DRAWS = {UniformSpec: "floats", LogUniformSpec: "floats", IntSpec: "ints", LogIntSpec: "ints"}
+_FITS = {"int": ("ints",), "float": ("floats", "ints"), "bool": (), "str": ()}
+_FIX = {"int": "int or logint", "float": "uniform or loguniform", "bool": "choice", "str": "choice"}
+
+
+def model_type(exp: Experiment, where: Where) -> ModelType:
+    """The ModelType of ``model.type``.
+
+    Raises:
+        ConfigError: an unknown type, listing the valid ones.
+    """
+    name = exp.model.type
+    if name not in MODEL_TYPES:
+        options = sorted(MODEL_TYPES)
+        body = MUST_BE.format(key="model.type", expected=one_of(options), got=show(name))
+        raise where.error("model.type", body + did_you_mean(name, options))
+    return MODEL_TYPES[name]
+
+
+def check_params(params: Mapping[str, Any], mt: ModelType, origins: Mapping[str, tuple[Where, str]]) -> None:
+    """Check every param (fixed value or space) against the model type's rules.
+
+    Args:
+        params: the merged params.
+        mt: the model type.
+        origins: per param, the file it came from and the key path of ``params`` in that file.
+
+    Raises:
+        ConfigError: an unknown param (with did-you-mean), a value or space bound outside its rule, or a
+            space type that cannot draw values of the param's kind.
+    """
+    for name, value in params.items():
+        where, parent = origins[name]
+        key = f"{parent}.{name}"
+        rule = mt.params.get(name)
+        if rule is None:
+            body = UNKNOWN_KEY.format(name=name, parent=parent) + did_you_mean(name, list(mt.params))
+            raise where.error(key, body)
+        if not is_space(value):
+            _check_value(value, rule, key, where)
+        elif isinstance(value, ChoiceSpec):
+            for i, v in enumerate(value.values):
+                _check_value(v, rule, f"{key}.values[{i}]", where)
+        elif _DRAWS[type(value)] not in _FITS[rule.kind]:
+            body = SPACE_KIND.format(key=f"{key}.type", space=value.type, draws=_DRAWS[type(value)], name=name,
+                                     expected=rule.describe(), fix=_FIX[rule.kind])
+            raise where.error(f"{key}.type", body)
+        else:
+            _check_value(value.low, rule, f"{key}.low", where)
+            _check_value(value.high, rule, f"{key}.high", where)
+
+
+def _check_value(value: Any, rule: ParamRule, key: str, where: Where) -> None:
+    if not rule.accepts(value):
+        raise where.error(key, MUST_BE.format(key=key, expected=rule.describe(), got=show(value)))
+
+
+def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, where: Where) -> None:
+    """Cross-field checks: the metric fits the model, something is tuned, ASHA's grace period fits the folds.
+
+    Raises:
+        ConfigError: the first failed check.
+    """
+    if exp.search.metric is not None and exp.search.metric not in mt.metrics:
+        body = MUST_BE.format(key="search.metric", expected=one_of(mt.metrics), got=show(exp.search.metric))
+        raise where.error("search.metric", body + did_you_mean(exp.search.metric, mt.metrics))
+    if not any(is_space(v) for v in params.values()):
+        raise where.error("model.params", NOTHING_TO_TUNE.format(key="model.params"))
+    if exp.scheduler.grace_period > exp.data.folds:
+        body = GRACE_FOLDS.format(key="scheduler.grace_period", grace=exp.scheduler.grace_period,
+                                  folds=exp.data.folds)
+        raise where.error("scheduler.grace_period", body)

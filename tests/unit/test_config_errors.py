@@ -78,7 +78,8 @@ def with_(key: str, value, doc=None) -> dict:
      "experiments/als.yaml: model.params.regParam.type must be one of 'uniform', 'loguniform', 'int', 'logint', "
      "'choice', got 'lognormal' (did you mean 'loguniform'?)"),
     ("model.params.regParam", {"low": 0.01, "high": 1.0},
-     "experiments/als.yaml: model.params.regParam.type is required, one of uniform, loguniform, int, logint, choice."),
+     "experiments/als.yaml: model.params.regParam.type is required: one of 'uniform', 'loguniform', 'int', "
+     "'logint', 'choice'."),
     ("search.type", "hyperopt",
      "experiments/als.yaml: search.type must be one of 'optuna', got 'hyperopt'."),
     ("scheduler.type", "hyperband",

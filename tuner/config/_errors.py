@@ -13,7 +13,7 @@ from typing import Any
 
 MUST_BE = "{key} must be {expected}, got {got}"
 REQUIRED = "{key} is required"
-REQUIRED_ONE_OF = "{key} is required, one of {options}"
+REQUIRED_ONE_OF = "{key} is required: {expected}"
 UNKNOWN_KEY = "unknown key {name!r} in {parent}"
 TOP_LEVEL = "the top level"
 KEYED = "{key}: {problem}"

@@ -10,7 +10,7 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from tuner.config._errors import (MUST_BE, PARAM_VALUE, REQUIRED, REQUIRED_ONE_OF, SCALAR, TOP_LEVEL, UNKNOWN_KEY,
+from tuner.config._errors import (KEYED, MUST_BE, PARAM_VALUE, REQUIRED, REQUIRED_ONE_OF, SCALAR, TOP_LEVEL, UNKNOWN_KEY,
                                   ConfigError, Where, did_you_mean, dotted, expected, one_of, show)
 from tuner.config.schema import SPACE_TYPES
 
@@ -54,23 +54,25 @@ def translate(error: Mapping[str, Any], data: Any, model: type[BaseModel], where
     if kind == "missing":
         return where.error(key, REQUIRED.format(key=key))
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = SPACE_TYPES
         key = dotted([*path, "type"])
         if kind == "union_tag_not_found":
-            return where.error(key, REQUIRED_ONE_OF.format(key=key, options=", ".join(tags)))
+            return where.error(key, REQUIRED_ONE_OF.format(key=key, expected=one_of(SPACE_TYPES)))
         tag = error["ctx"]["tag"]
-        return where.error(key, MUST_BE.format(key=key, expected=one_of(tags), got=show(tag)) + did_you_mean(tag, tags))
+        body = MUST_BE.format(key=key, expected=one_of(SPACE_TYPES), got=show(tag))
+        return where.error(key, body + did_you_mean(tag, SPACE_TYPES))
     if kind in ("value_error", "assertion_error"):
         problem = str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else error["msg"]
         if not key:
             return where.error(None, problem)
-        return where.error(key, f"{key} {problem}" if problem.startswith(("must ", "needs ")) else f"{key}: {problem}")
+        return where.error(key, f"{key} {problem}" if problem.startswith(("must ", "needs ")) else
+                           KEYED.format(key=key, problem=problem))
     if kind == "param_value":
         return where.error(key, MUST_BE.format(key=key, expected=PARAM_VALUE, got=show(value)))
     ann, meta, nullable = _field(model, path, data)
     words = _describe(ann, meta, nullable)
     if words is None:
-        return where.error(key, f"{key}: {error['msg'][0].lower()}{error['msg'][1:]}, got {show(value)}")
+        problem = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {show(value)}"
+        return where.error(key, KEYED.format(key=key, problem=problem))
     hint = did_you_mean(value, [str(a) for a in get_args(ann)]) if get_origin(ann) is Literal else ""
     return where.error(key, MUST_BE.format(key=key, expected=words, got=show(value)) + hint)
 

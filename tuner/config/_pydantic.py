@@ -10,8 +10,8 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from tuner.config._errors import (KEYED, MUST_BE, PARAM_VALUE, REQUIRED, REQUIRED_ONE_OF, SCALAR, TOP_LEVEL, UNKNOWN_KEY,
-                                  ConfigError, Where, did_you_mean, dotted, expected, one_of, show)
+from tuner.config._errors import (KEYED, MUST_BE, PARAM_VALUE, REQUIRED, REQUIRED_ONE_OF, SCALAR, TOP_LEVEL,
+                                  UNKNOWN_KEY, ConfigError, Where, did_you_mean, dotted, expected, one_of, show)
 from tuner.config.schema import SPACE_TYPES
 
 M = TypeVar("M", bound=BaseModel)

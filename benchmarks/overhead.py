@@ -1,0 +1,98 @@
+"""Platform overhead of a tuner run, measured in one run.
+
+overhead = Tune wall time / (sum of per-fold fit+score seconds / concurrency)
+
+1.0 means trials kept the executors busy the whole time; the target is <= 1.15 with trials of >= 5 s.
+Also records the one-time Spark (RayDP) start. Writes benchmarks/results/overhead.json and overhead.png.
+
+    python benchmarks/overhead.py                     # 1M synthetic ratings, 6 trials x 3 folds
+    python benchmarks/overhead.py --ratings 200000 --trials 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def experiment(args, out_dir: str):
+    from tuner.config import Experiment
+
+    return Experiment.model_validate({
+        "name": "overhead",
+        "data": {"format": "synthetic", "synthetic": {"ratings": args.ratings, "users": args.ratings // 160,
+                                                      "items": args.ratings // 250}, "folds": args.folds},
+        "model": {"type": "spark-als", "params": {
+            "rank": {"type": "int", "low": 8, "high": 16}, "regParam": {"type": "loguniform", "low": 0.01,
+                                                                         "high": 0.3},
+            "maxIter": args.max_iter}},
+        "search": {"num_samples": args.trials, "seed": 0},
+        "scheduler": {"type": "fifo"},
+        "spark": {"executors": 1, "executor_cores": 2, "executor_memory": "3g", "driver_memory": "2g"},
+        "output": {"dir": out_dir, "plots": False},
+    })
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ratings", type=int, default=1_000_000)
+    p.add_argument("--trials", type=int, default=6)
+    p.add_argument("--folds", type=int, default=3)
+    p.add_argument("--max-iter", type=int, default=10)
+    p.add_argument("--out", type=Path, default=HERE / "results")
+    args = p.parse_args()
+
+    from tuner.runner import run_experiment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = run_experiment(experiment(args, tmp), echo=lambda *a: print(*a, file=sys.stderr))
+        s = outcome.summary
+    if s["status"] != "completed":
+        print(f"run ended {s['status']}", file=sys.stderr)
+        return 1
+    ideal = s["work_seconds"] / s["concurrency"]
+    result = {
+        "ratings": args.ratings,
+        "trials": args.trials,
+        "folds": args.folds,
+        "concurrency": s["concurrency"],
+        "tune_wall_seconds": s["tune_seconds"],
+        "sum_fit_score_seconds": s["work_seconds"],
+        "ideal_seconds": round(ideal, 2),
+        "overhead": round(s["tune_seconds"] / ideal, 3),
+        "mean_fold_seconds": round(s["work_seconds"] / (args.trials * args.folds), 2),
+        "spark_start_seconds": s["spark_start_seconds"],
+        "run_wall_seconds": s["wall_seconds"],
+        "target": 1.15,
+        "versions": s["versions"],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "overhead.json").write_text(json.dumps(result, indent=2) + "\n")
+    _plot(result, args.out / "overhead.png")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _plot(r: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.barh(["ideal (work / concurrency)", "Tune wall time"], [r["ideal_seconds"], r["tune_wall_seconds"]],
+            color=["tab:gray", "tab:blue"])
+    ax.set_xlabel("seconds")
+    ax.set_title(f"Platform overhead {r['overhead']:.2f}x (target <= {r['target']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -68,8 +68,16 @@ def _validate(exp) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _run(exp, address: str | None) -> int:
+    import signal
+
     from tuner.runner import UserError, preflight, run_experiment, user_error
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated run cleans up like Ctrl-C: no JVM or raylet left
 
     try:
         preflight(exp)

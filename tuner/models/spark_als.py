@@ -54,7 +54,9 @@ class SparkALS(ModelAdapter):
     def fit(self, ctx, train, params, seed):
         from pyspark.ml.recommendation import ALS
 
-        als = ALS(coldStartStrategy="drop", seed=seed, **_COLS)
+        # ALS's default of 10 user/item blocks makes 10-task stages even on 2 cores; match the cluster instead.
+        blocks = ctx.spark.sparkContext.defaultParallelism if ctx is not None else 10
+        als = ALS(coldStartStrategy="drop", seed=seed, numUserBlocks=blocks, numItemBlocks=blocks, **_COLS)
         als.setParams(**params)
         return als.fit(train)
 

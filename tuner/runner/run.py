@@ -15,6 +15,9 @@ from tuner.runner import report
 from tuner.runner.results import best_row, counts, sort_rows, trial_rows, write_leaderboard
 
 
+TRIAL_MEMORY = 64 * 2**20
+
+
 @dataclass
 class RunOutcome:
     """What ``tuner run`` prints and returns."""
@@ -56,11 +59,13 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
 
 
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOutcome:
+    import optuna
     import ray
 
     from tuner.cluster import kill_service, start_ray, start_service, stop_ray
     from tuner.models import _tasks
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     t0 = time.monotonic()
     mt = MODEL_TYPES[exp.model.type]
     metric = exp.search.metric or mt.default_metric
@@ -146,7 +151,9 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
                              folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s),
-        {"cpu": 0.01},
+        # Trials only wait on the service: no CPU (the executors hold them all), a little memory so the
+        # placement-group bundle is not empty.
+        {"cpu": 0, "memory": TRIAL_MEMORY},
     )
     echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
          f"{exp.scheduler.type.upper()} over {exp.data.folds} folds, {concurrency} at a time")

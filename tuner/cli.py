@@ -29,6 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", **sets)
     run.add_argument("--address", help="join this Ray cluster (e.g. ray://head:10001 or auto) instead of starting one")
 
+    res = sub.add_parser("resume", help="continue an interrupted run; finished trials are not re-run")
+    res.add_argument("run_dir", help="the run directory `tuner run` printed")
+    res.add_argument("--address", help="join this Ray cluster instead of starting one")
+
+    exp = sub.add_parser("export", help="copy a run's best model and its model card to another folder")
+    exp.add_argument("run_dir", help="the run directory `tuner run` printed")
+    exp.add_argument("--out", required=True, help="destination folder (must not exist)")
+
     val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
     val.add_argument("config", help="experiment YAML file")
     val.add_argument("--set", dest="overrides", **sets)
@@ -47,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return EXIT_USAGE
+    if args.command == "resume":
+        from tuner.runner import resume_run
+
+        return _guarded(lambda: resume_run(args.run_dir, address=args.address))
+    if args.command == "export":
+        return _export(args.run_dir, args.out)
     from tuner.config import ConfigError, load_experiment
 
     try:
@@ -93,6 +107,18 @@ def _run(exp, address: str | None) -> int:
         return 1
     _print_outcome(outcome)
     return outcome.exit_code
+
+
+def _export(run_dir: str, out: str) -> int:
+    from tuner.runner import UserError, export_model
+
+    try:
+        dest = export_model(run_dir, out)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Exported the best model and model_card.json to {dest}")
+    return 0
 
 
 def _print_outcome(outcome) -> None:

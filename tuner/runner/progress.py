@@ -19,12 +19,15 @@ class ProgressLine(Callback):
     On a terminal the line is redrawn in place; otherwise a line is printed whenever the counts change.
     """
 
-    def __init__(self, total: int, folds: int, metric: str, mode: str, stream=None):
+    def __init__(self, total: int, folds: int, metric: str, mode: str):
         self.total, self.folds, self.metric, self.mode = total, folds, metric, mode
-        self.stream = stream or sys.stdout
         self.start = time.monotonic()
         self.best: float | None = None
         self.last = ""
+
+    def setup(self, **info):
+        # Also called when a restored experiment starts again in a new process.
+        self.start = time.monotonic()
 
     def _better(self, value: float) -> bool:
         return self.best is None or (value < self.best if self.mode == "min" else value > self.best)
@@ -55,9 +58,10 @@ class ProgressLine(Callback):
         line = (f"[tuner] trials {len(done)}/{self.total} done · {running} running · {pruned} pruned · "
                 f"{failed} failed · best {self.metric} {best} · {_clock(elapsed)} elapsed · ETA {_clock(eta)}")
         key = line.rsplit("·", 2)[0]
-        if self.stream.isatty():
-            self.stream.write("\r" + line + ("\n" if final else ""))
+        stream = sys.stdout
+        if stream.isatty():
+            stream.write("\r" + line + ("\n" if final else ""))
         elif key != self.last or final:
-            self.stream.write(line + "\n")
+            stream.write(line + "\n")
         self.last = key
-        self.stream.flush()
+        stream.flush()

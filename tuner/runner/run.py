@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,10 +56,40 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
     run_dir = new_run_dir(exp)
     (run_dir / "experiment.yaml").write_text(yaml.safe_dump(experiment_to_dict(exp), sort_keys=False))
     echo(f"[tuner] run directory: {run_dir}")
-    return _execute(exp, run_dir, address, echo)
+    return _execute(exp, run_dir, address, echo, resume=False)
 
 
-def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOutcome:
+def resume_run(run_dir: str | Path, address: str | None = None, echo=print) -> RunOutcome:
+    """Continue an interrupted run (Ctrl-C, killed driver, reboot) in its own run directory.
+
+    Finished trials are kept, unfinished ones start over, the Optuna searcher's state is restored from
+    ``tune/``; refit, test and export then happen once.
+
+    Args:
+        run_dir: a directory ``tuner run`` made.
+        address: Ray address to join instead of starting a local Ray.
+        echo: where progress messages go.
+
+    Raises:
+        UserError: ``run_dir`` is not a resumable run directory.
+    """
+    from tuner.config import ConfigError, load_experiment
+    from tuner.runner.preflight import UserError
+
+    run_dir = Path(run_dir).expanduser().resolve()
+    if not (run_dir / "experiment.yaml").is_file():
+        raise UserError(f"{run_dir}: not a run directory (no experiment.yaml); give the folder `tuner run` printed.")
+    if not (run_dir / "tune").is_dir():
+        raise UserError(f"{run_dir}: the run stopped before any trial started; start it again with `tuner run`.")
+    try:
+        exp = load_experiment(run_dir / "experiment.yaml")
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    echo(f"[tuner] resuming {run_dir}")
+    return _execute(exp, run_dir, address, echo, resume=True)
+
+
+def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool) -> RunOutcome:
     import optuna
     import ray
 
@@ -83,7 +114,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo) -> RunOu
         summary["rows"] = report.rows_summary(rows)
         echo(report.rows_line(rows))
         t_tune = time.monotonic()
-        grid_trials = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo)
+        grid_trials = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo, resume)
         summary["tune_seconds"] = round(time.monotonic() - t_tune, 2)
         tuned = [k for k, v in exp.model.params.items() if is_space(v)]
         trows = sort_rows(trial_rows(grid_trials, tuned, mt.metrics, exp.data.folds), metric, mode)
@@ -140,7 +171,9 @@ def concurrent_trials(exp: Experiment) -> int:
     return exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
 
 
-def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo) -> list:
+def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo, resume: bool) -> list:
+    # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
     from ray import tune
 
     from tuner.runner.progress import ProgressLine
@@ -155,6 +188,10 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
         # placement-group bundle is not empty.
         {"cpu": 0, "memory": TRIAL_MEMORY},
     )
+    if resume:
+        tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
+                                   resume_errored=False, restart_errored=False)
+        return list(tuner.fit()._experiment_analysis.trials)
     echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
          f"{exp.scheduler.type.upper()} over {exp.data.folds} folds, {concurrency} at a time")
     tuner = tune.Tuner(

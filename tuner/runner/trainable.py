@@ -9,6 +9,7 @@ from ray import tune
 
 from tuner.cluster.errors import TrialTimeout
 from tuner.models import _tasks
+from tuner.testing.faults import active_faults, fault_for, sleeping_job
 
 
 class TrialFailed(RuntimeError):
@@ -26,17 +27,24 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
     ``fit_seconds``/``score_seconds`` (this fold), ``work_seconds`` (all folds so far), ``cold_start_dropped``.
     """
     trial_id = tune.get_context().get_trial_id()
+    faults = active_faults()
     history: dict[str, list[float]] = {m: [] for m in metrics}
     extra: dict[str, float] = {}
     work = 0.0
     for fold in range(folds):
-        ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, group=trial_id)
+        hit = fault_for(faults, config, fold)
+        if hit == "raise":
+            raise RuntimeError(f"injected fault on fold {fold}")
+        if hit == "hang":
+            ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
+        else:
+            ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, group=trial_id)
         try:
             res = ray.get(ref, timeout=timeout_s)
         except ray.exceptions.GetTimeoutError:
             service.cancel.remote(trial_id)
             raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; its Spark jobs were cancelled")
-        value = res[metric]
+        value = math.nan if hit == "nan" else res[metric]
         if not math.isfinite(value):
             raise TrialFailed(f"{metric} is {value} on fold {fold} (params {config})")
         for m in metrics:

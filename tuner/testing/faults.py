@@ -1,0 +1,50 @@
+"""Fault injection for tests of failure handling, driven by one environment variable.
+
+``TUNER_INJECT_FAULT="<kind>[@fold<k>][:<param>=<value>]"`` (several separated by commas) makes matching trials misbehave on fold k
+(default 0) inside a real run: ``raise`` (the trial raises), ``nan`` (the fold's metric is NaN),
+``hang`` (the fold runs a Spark job that sleeps far past ``trial.timeout_s``). Unset, nothing happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+ENV = "TUNER_INJECT_FAULT"
+_SPEC = re.compile(r"^(?P<kind>raise|nan|hang)(?:@fold(?P<fold>\d+))?(?::(?P<param>\w+)=(?P<value>[^=]+))?$")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected fault."""
+
+    kind: str
+    fold: int
+    param: str | None
+    value: str | None
+
+    def hits(self, params: dict, fold: int) -> bool:
+        """True if a trial with ``params`` should fail on ``fold``."""
+        return fold == self.fold and (self.param is None or str(params.get(self.param)) == self.value)
+
+
+def active_faults() -> list[Fault]:
+    """The faults ``TUNER_INJECT_FAULT`` asks for (empty when unset)."""
+    faults = []
+    for spec in filter(None, (p.strip() for p in os.environ.get(ENV, "").split(","))):
+        m = _SPEC.match(spec)
+        if not m:
+            raise ValueError(f"{ENV}: {spec!r} is not <raise|nan|hang>[@fold<k>][:<param>=<value>]")
+        faults.append(Fault(m["kind"], int(m["fold"] or 0), m["param"], m["value"]))
+    return faults
+
+
+def fault_for(faults: list[Fault], params: dict, fold: int) -> str | None:
+    """The kind of the first fault that hits this trial's ``fold``, or None."""
+    return next((f.kind for f in faults if f.hits(params, fold)), None)
+
+
+def sleeping_job(ctx, seconds: float) -> None:
+    """A Spark job that sleeps in the executor JVM (cancellable through its job group)."""
+    ctx.spark.sql(f"SELECT reflect('java.lang.Thread', 'sleep', CAST({int(seconds * 1000)} AS BIGINT))").collect()

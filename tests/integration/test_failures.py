@@ -1,0 +1,102 @@
+"""Failure handling in real runs: raising, NaN and hanging trials; every trial failing; kill -9 and resume."""
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import ROOT, cluster_processes, run_cli
+from tests.integration.test_cli_run import experiment
+
+pytestmark = [pytest.mark.cluster, pytest.mark.spark]
+
+
+def summary_of(tmp_path):
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    return run_dir, json.loads((run_dir / "summary.json").read_text())
+
+
+def test_nan_and_hanging_trials_fail_with_reasons_and_the_run_goes_on(tmp_path, no_leaks, monkeypatch):
+    cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 20000, "users": 400, "items": 200})
+    monkeypatch.setenv("TUNER_INJECT_FAULT", "nan:rank=2,hang@fold1:rank=3")
+    proc = run_cli("run", str(cfg), "--set", "model.params.rank={type: choice, values: [2, 3, 4]}",
+                   "--set", "scheduler.type=fifo", "--set", "trial.timeout_s=60", "--set", "search.num_samples=6",
+                   cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir, summary = summary_of(tmp_path)
+    board = (run_dir / "leaderboard.csv").read_text()
+    rows = [line.split(",") for line in board.splitlines()[1:]]
+    by_rank = {}
+    for r in rows:
+        by_rank.setdefault(r[3], set()).add(r[2])
+    assert by_rank.get("2", {"failed"}) == {"failed"} and by_rank.get("3", {"failed"}) == {"failed"}
+    assert by_rank.get("4") == {"completed"}, board
+    assert "rmse is nan on fold 0" in board
+    assert "trial.timeout_s=60" in board
+    t = summary["trials"]
+    assert t["failed"] == sum(r[3] in ("2", "3") for r in rows) and t["completed"] == sum(r[3] == "4" for r in rows)
+    assert summary["status"] == "completed" and summary["best_params"]["rank"] == 4
+
+
+def test_when_every_trial_fails_the_run_exits_1_with_the_reasons(tmp_path, no_leaks, monkeypatch):
+    cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 5000, "users": 200, "items": 100})
+    monkeypatch.setenv("TUNER_INJECT_FAULT", "raise@fold0")
+    proc = run_cli("run", str(cfg), "--set", "search.num_samples=3", cwd=ROOT)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "No trial completed. Reasons:" in proc.stdout
+    assert "3 x RuntimeError: injected fault on fold 0" in proc.stdout, proc.stdout
+    _, summary = summary_of(tmp_path)
+    assert summary["status"] == "failed" and summary["trials"]["failed"] == 3
+    assert summary["test_metrics"] is None and summary["model_path"] is None
+
+
+def _finished_trials(run_dir: Path) -> dict[str, int]:
+    """trial id -> number of results Tune wrote for it, for trials that reached the last fold."""
+    done = {}
+    for result in run_dir.glob("tune/*/result.json"):
+        lines = [json.loads(x) for x in result.read_text().splitlines() if x.strip()]
+        if lines and lines[-1].get("folds_done") == 2:
+            done[lines[-1]["trial_id"]] = len(lines)
+    return done
+
+
+def test_kill_9_of_the_driver_then_resume(tmp_path, no_leaks):
+    cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 20000, "users": 400, "items": 200})
+    exe = Path(sys.executable).with_name("tuner")
+    proc = subprocess.Popen([str(exe), "run", str(cfg), "--set", "search.num_samples=6", "--set", "scheduler.type=fifo"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run_dir = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("[tuner] run directory:"):
+            run_dir = Path(line.split(":", 1)[1].strip())
+        if run_dir and line.startswith("[tuner] trials 2/6 done"):
+            break
+    assert run_dir, "the run never printed its directory"
+    time.sleep(3)  # past Tune's 2 s experiment-state period
+    before = _finished_trials(run_dir)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(before) >= 2
+
+    resumed = run_cli("resume", str(run_dir), cwd=ROOT)
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "Test RMSE:" in resumed.stdout
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert summary["trials"]["completed"] == 6 and summary["trials"]["failed"] == 0
+    after = _finished_trials(run_dir)
+    assert {k: after[k] for k in before} == before, "finished trials must not run again"
+    assert len(after) == 6
+    # The Optuna searcher kept what it learned: its study holds every trial, the early ones included.
+    (state,) = run_dir.glob("tune/searcher-state-*.pkl")
+    study = pickle.loads(state.read_bytes())["_ot_study"]
+    assert len([t for t in study.trials if t.state.name == "COMPLETE"]) == 6

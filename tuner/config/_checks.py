@@ -78,7 +78,7 @@ def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, 
         raise where.error("search.metric", body + did_you_mean(exp.search.metric, mt.metrics))
     if not any(is_space(v) for v in params.values()):
         raise where.error("model.params", NOTHING_TO_TUNE.format(key="model.params"))
-    if exp.scheduler.grace_period > exp.data.folds:
-        body = GRACE_FOLDS.format(key="scheduler.grace_period", grace=exp.scheduler.grace_period,
-                                  folds=exp.data.folds)
+    steps = exp.data.folds + len(exp.scheduler.data_fractions)
+    if exp.scheduler.grace_period > steps:
+        body = GRACE_FOLDS.format(key="scheduler.grace_period", grace=exp.scheduler.grace_period, folds=steps)
         raise where.error("scheduler.grace_period", body)

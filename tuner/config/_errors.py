@@ -33,6 +33,7 @@ OVERRIDE_NOT_MAPPING = "--set {item!r}: {key} must be a mapping to set keys in i
 
 LOW_HIGH = "low ({low}) must be <= high ({high})"
 STEP_MULTIPLE = "high - low ({span}) must be a multiple of step ({step})"
+INCREASING = "must be increasing fractions in (0, 1), e.g. [0.1, 0.3], got {got}"
 RATING_SCALE = "must be [low, high] with low < high, got [{low}, {high}]"
 NEEDS_SOURCE = "needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic"
 SCALAR = "a number, a string or true/false"
@@ -42,7 +43,8 @@ SPACE_NOT_FOUND = "{key} {name!r}: no search space file found; looked for {place
 SPACE_KIND = "{key} {space!r} draws {draws}, but {name} must be {expected} (use type: {fix})"
 NOTHING_TO_TUNE = ("{key} has nothing to tune: name a search space in model.space or make a param a space, "
                    "e.g. {{type: int, low: 1, high: 10}}")
-GRACE_FOLDS = "{key} ({grace}) must be <= data.folds ({folds}): ASHA can only stop a trial after a whole fold"
+GRACE_FOLDS = ("{key} ({grace}) must be <= the budget steps ({folds}: data.folds plus scheduler.data_fractions): "
+               "ASHA can only stop a trial after a whole step")
 
 
 class ConfigError(Exception):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from tuner.config._errors import LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, STEP_MULTIPLE
+from tuner.config._errors import INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, STEP_MULTIPLE
 
 
 class _Frozen(BaseModel):
@@ -178,11 +178,19 @@ class SearchConfig(_Frozen):
 
 
 class SchedulerConfig(_Frozen):
-    """Early stopping across folds."""
+    """Early stopping across budget steps: optional data-fraction steps on fold 0, then the CV folds."""
 
     type: Literal["asha", "fifo"] = "asha"
     grace_period: Annotated[int, Field(ge=1)] = 1
     reduction_factor: Annotated[float, Field(gt=1)] = 2.0
+    data_fractions: list[Annotated[float, Field(gt=0, lt=1)]] = []
+
+    @field_validator("data_fractions")
+    @classmethod
+    def _increasing(cls, v: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError(INCREASING.format(got=v))
+        return v
 
 
 class TrialConfig(_Frozen):

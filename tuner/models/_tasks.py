@@ -11,9 +11,9 @@ def prepare(ctx: ServiceContext, model_type: str, data_cfg) -> dict:
     return get_adapter(model_type).prepare(ctx, data_cfg)
 
 
-def fit_fold(ctx: ServiceContext, model_type: str, params: dict, fold: int, seed: int) -> dict:
-    """One trial's fit on one CV fold."""
-    return get_adapter(model_type).fit_fold(ctx, params, fold, seed)
+def fit_fold(ctx: ServiceContext, model_type: str, params: dict, fold: int, seed: int, fraction: float = 1.0) -> dict:
+    """One trial's fit on one CV fold (on a fraction of its training rows if ``fraction`` < 1)."""
+    return get_adapter(model_type).fit_fold(ctx, params, fold, seed, fraction)
 
 
 def refit_and_test(ctx: ServiceContext, model_type: str, params: dict, seed: int, path: str | None) -> dict:

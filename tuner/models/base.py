@@ -51,16 +51,22 @@ class ModelAdapter(ABC):
     def full_frames(self, ctx: ServiceContext) -> tuple[Any, Any]:
         """(all training rows, held-out test rows)."""
 
+    def subsample(self, frame: Any, fraction: float, seed: int) -> Any:
+        """A seeded sample of about ``fraction`` of ``frame``'s rows (the data-fraction budget)."""
+        return frame.sample(fraction=fraction, seed=seed)
+
     def release(self, model: Any) -> None:
         """Free what a fitted model keeps cached (called after a trial scores it)."""
 
-    def fit_fold(self, ctx: ServiceContext, params: dict, fold: int, seed: int) -> dict:
-        """Fit on every fold but ``fold`` and score on ``fold``.
+    def fit_fold(self, ctx: ServiceContext, params: dict, fold: int, seed: int, fraction: float = 1.0) -> dict:
+        """Fit on every fold but ``fold`` (or a seeded ``fraction`` of those rows) and score on ``fold``.
 
         Returns:
             Metrics plus ``fit_seconds`` and ``score_seconds``.
         """
         train, valid = self.fold_frames(ctx, fold)
+        if fraction < 1.0:
+            train = self.subsample(train, fraction, seed)
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
         t1 = time.monotonic()

@@ -166,6 +166,11 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
         stop_ray(session)
 
 
+def _steps(exp: Experiment) -> str:
+    fr = exp.scheduler.data_fractions
+    return (f"data fractions {', '.join(f'{f:g}' for f in fr)} of fold 0, then " if fr else "") + f"{exp.data.folds} folds"
+
+
 def concurrent_trials(exp: Experiment) -> int:
     """``search.max_concurrent_trials``, or as many trials as the executors have cores."""
     return exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
@@ -183,7 +188,8 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
     concurrency = concurrent_trials(exp)
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
-                             folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s),
+                             folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
+                             fractions=tuple(exp.scheduler.data_fractions)),
         # Trials only wait on the service: no CPU (the executors hold them all), a little memory so the
         # placement-group bundle is not empty.
         {"cpu": 0, "memory": TRIAL_MEMORY},
@@ -193,12 +199,12 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
                                    resume_errored=False, restart_errored=False)
         return list(tuner.fit()._experiment_analysis.trials)
     echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
-         f"{exp.scheduler.type.upper()} over {exp.data.folds} folds, {concurrency} at a time")
+         f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
             search_alg=make_searcher(exp.search, exp.model.params, metric, mode),
-            scheduler=make_scheduler(exp.scheduler, exp.data.folds, metric, mode),
+            scheduler=make_scheduler(exp.scheduler, exp.data.folds + len(exp.scheduler.data_fractions), metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,
             time_budget_s=exp.search.time_budget_s,

@@ -1,4 +1,4 @@
-"""The Ray Tune function trainable: asks the Spark service to fit each CV fold and reports after every fold."""
+"""The Ray Tune function trainable: asks the Spark service to fit each budget step and reports after each."""
 
 from __future__ import annotations
 
@@ -19,26 +19,32 @@ class TrialFailed(RuntimeError):
         return (type(self), self.args)
 
 
-def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...], metric: str, folds: int,
-              seed: int, timeout_s: float) -> None:
-    """Fit fold 0..folds-1 through ``service``; after each, report the running CV mean of every metric.
+def budget_steps(folds: int, fractions: tuple[float, ...] = ()) -> list[tuple[int, float]]:
+    """(fold, data fraction) per ASHA step: fold 0 on each fraction first, then every fold on all its rows."""
+    return [(0, f) for f in fractions] + [(k, 1.0) for k in range(folds)]
 
-    Reported keys: each metric (mean over folds so far), ``<metric>_fold<k>``, ``folds_done``,
-    ``fit_seconds``/``score_seconds`` (this fold), ``work_seconds`` (all folds so far), ``cold_start_dropped``.
+
+def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...], metric: str, folds: int,
+              seed: int, timeout_s: float, fractions: tuple[float, ...] = ()) -> None:
+    """Run every budget step through ``service`` and report after each.
+
+    Reported keys: each metric (at a fraction step, that step's value; at a full fold, the CV mean over the
+    full folds so far), ``<metric>_fold<k>``, ``folds_done`` (full folds), ``data_fraction``,
+    ``fit_seconds``/``score_seconds`` (this step), ``work_seconds`` (all steps so far), ``cold_start_dropped``.
     """
     trial_id = tune.get_context().get_trial_id()
     faults = active_faults()
     history: dict[str, list[float]] = {m: [] for m in metrics}
     extra: dict[str, float] = {}
     work = 0.0
-    for fold in range(folds):
-        hit = fault_for(faults, config, fold)
+    for fold, fraction in budget_steps(folds, fractions):
+        hit = fault_for(faults, config, fold) if fraction == 1.0 else None
         if hit == "raise":
             raise RuntimeError(f"injected fault on fold {fold}")
         if hit == "hang":
             ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
         else:
-            ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, group=trial_id)
+            ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, fraction, group=trial_id)
         try:
             res = ray.get(ref, timeout=timeout_s)
         except ray.exceptions.GetTimeoutError:
@@ -46,15 +52,21 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
             raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; its Spark jobs were cancelled")
         value = math.nan if hit == "nan" else res[metric]
         if not math.isfinite(value):
-            raise TrialFailed(f"{metric} is {value} on fold {fold} (params {config})")
-        for m in metrics:
-            history[m].append(res[m])
-            extra[f"{m}_fold{fold}"] = res[m]
+            raise TrialFailed(f"{metric} is {value} on fold {fold}" + (f" at data fraction {fraction}" if fraction < 1
+                                                                        else "") + f" (params {config})")
         work += res["fit_seconds"] + res["score_seconds"]
+        if fraction < 1.0:
+            step = {m: res[m] for m in metrics}
+        else:
+            for m in metrics:
+                history[m].append(res[m])
+                extra[f"{m}_fold{fold}"] = res[m]
+            step = {m: sum(v) / len(v) for m, v in history.items()}
         tune.report({
-            **{m: sum(v) / len(v) for m, v in history.items()},
+            **step,
             **extra,
-            "folds_done": fold + 1,
+            "folds_done": len(history[metric]),
+            "data_fraction": fraction,
             "fit_seconds": res["fit_seconds"],
             "score_seconds": res["score_seconds"],
             "work_seconds": work,

@@ -31,11 +31,11 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mod
     return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler)
 
 
-def make_scheduler(cfg: SchedulerConfig, folds: int, metric: str, mode: str):
-    """ASHA over CV folds (one fold = one training iteration), or FIFO."""
+def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):
+    """ASHA over budget steps (a data fraction or a CV fold = one training iteration), or FIFO."""
     from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 
     if cfg.type == "fifo":
         return FIFOScheduler()
-    return ASHAScheduler(time_attr="training_iteration", metric=metric, mode=mode, max_t=folds,
-                         grace_period=min(cfg.grace_period, folds), reduction_factor=cfg.reduction_factor)
+    return ASHAScheduler(time_attr="training_iteration", metric=metric, mode=mode, max_t=steps,
+                         grace_period=min(cfg.grace_period, steps), reduction_factor=cfg.reduction_factor)

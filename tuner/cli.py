@@ -141,7 +141,7 @@ def _print_outcome(outcome) -> None:
         for reason, n in (s.get("failure_reasons") or {}).items():
             print(f"  {n} x {reason}")
     elif s["status"] == "interrupted":
-        print("Interrupted: finished trials are recorded.")
+        print(f"Interrupted: finished trials are recorded. Continue with: tuner resume {outcome.run_dir}")
     print(f"Dashboard: {s.get('dashboard_url')} (stopped with the run)")
     print(f"Run directory: {outcome.run_dir}")
 

@@ -1,46 +1,48 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACKED = ("raylet", "gcs_server", "java")
+# Every process a CLI run starts (raylet, GCS, workers, JVMs) inherits this variable, so a leak check finds
+# exactly the processes of this test session's runs, whatever else runs on the machine.
+MARK = "TUNER_TEST_RUN_MARK"
+MARK_VALUE = uuid.uuid4().hex
 
 
-def cluster_processes() -> dict[int, str]:
-    """Ray/Java processes on this machine that are not part of the pytest process tree."""
-    mine = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)} | {os.getpid()}
+def marked_processes() -> dict[int, str]:
+    """Live processes started by this session's CLI runs (found by the inherited environment mark)."""
     found = {}
-    for p in psutil.process_iter(["pid", "name", "cmdline"]):
+    for p in psutil.process_iter(["pid", "cmdline"]):
         try:
-            cmd = " ".join(p.info["cmdline"] or [])
-            if p.info["pid"] not in mine and any(t in (p.info["name"] or "") or t in cmd.split(" ")[0] for t in TRACKED):
-                found[p.info["pid"]] = cmd[:150]
+            if p.pid != os.getpid() and p.environ().get(MARK) == MARK_VALUE and p.status() != psutil.STATUS_ZOMBIE:
+                found[p.pid] = " ".join(p.info["cmdline"] or [])[:150]
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
 
 
+def cli_env() -> dict[str, str]:
+    return {**os.environ, MARK: MARK_VALUE}
+
+
 def run_cli(*args: str, cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     """The real console script, as a user types it."""
     exe = Path(sys.executable).with_name("tuner")
-    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=cli_env())
 
 
 @pytest.fixture
 def no_leaks():
-    """Asserts the test left no raylet, GCS or JVM behind."""
-    before = set(cluster_processes())
+    """Asserts the test's CLI runs left no raylet, GCS, worker or JVM behind."""
     yield
     import time
 
     deadline = time.monotonic() + 30
-    while True:
-        left = {p: c for p, c in cluster_processes().items() if p not in before}
-        if not left or time.monotonic() > deadline:
-            break
+    while (left := marked_processes()) and time.monotonic() < deadline:
         time.sleep(1)
     assert not left, f"processes left behind: {left}"

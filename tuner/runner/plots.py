@@ -46,7 +46,8 @@ def write_plots(rows: list[TrialRow], space: dict, metric: str, mode: str, folde
         ax.set_xlabel("trial (in start order)")
         ax.set_ylabel(f"CV {metric}")
         ax.set_title("Optimisation history")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         fig.tight_layout()
         fig.savefig(folder / "history.png", dpi=100)
         plt.close(fig)

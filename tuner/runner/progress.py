@@ -41,7 +41,15 @@ class ProgressLine(Callback):
         self._draw(trials)
 
     def on_trial_error(self, iteration, trials, trial, **info):
+        from tuner.runner.results import trial_error
+
+        self._say(f"[tuner] trial {trial.trial_id} failed: {trial_error(trial)}")
         self._draw(trials)
+
+    def _say(self, text: str) -> None:
+        stream = sys.stdout
+        stream.write(("\r\033[K" if stream.isatty() else "") + text + "\n")
+        self.last = ""
 
     def on_experiment_end(self, trials, **info):
         self._draw(trials, final=True)

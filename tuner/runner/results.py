@@ -43,9 +43,7 @@ def trial_rows(trials, tuned: list[str], metrics: tuple[str, ...], folds: int) -
             status = "pruned"
         else:
             status = "unfinished"
-        error = ""
-        if status == "failed":
-            error = first_line(getattr(t, "error_msg", None) or _error_file(t) or "error")
+        error = trial_error(t) if status == "failed" else ""
         rows.append(TrialRow(
             trial_id=t.trial_id,
             status=status,
@@ -58,6 +56,11 @@ def trial_rows(trials, tuned: list[str], metrics: tuple[str, ...], folds: int) -
             extra={"work_seconds": float(last.get("work_seconds", 0.0))},
         ))
     return rows
+
+
+def trial_error(trial) -> str:
+    """One line saying why a Tune trial failed."""
+    return first_line(getattr(trial, "error_msg", None) or _error_file(trial) or "error")
 
 
 def _error_file(trial) -> str | None:

@@ -179,7 +179,14 @@ def concurrent_trials(exp: Experiment) -> int:
 def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo, resume: bool) -> list:
     # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
+    import logging
+
     from ray import tune
+
+    # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
+    # trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
+    for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
     from tuner.runner.progress import ProgressLine
     from tuner.runner.trainable import run_trial

@@ -9,7 +9,7 @@ from ray import tune
 
 from tuner.cluster.errors import TrialTimeout
 from tuner.models import _tasks
-from tuner.testing.faults import active_faults, fault_for, sleeping_job
+from tuner.testing.faults import active_faults, fault_for, kill_an_executor, sleeping_job
 
 
 class TrialFailed(RuntimeError):
@@ -45,6 +45,8 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
             ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
         else:
             ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, fraction, group=trial_id)
+        if hit == "kill_executor":
+            kill_an_executor()
         try:
             res = ray.get(ref, timeout=timeout_s)
         except ray.exceptions.GetTimeoutError:

@@ -2,7 +2,8 @@
 
 ``TUNER_INJECT_FAULT="<kind>[@fold<k>][:<param>=<value>]"`` (several separated by commas) makes matching trials misbehave on fold k
 (default 0) inside a real run: ``raise`` (the trial raises), ``nan`` (the fold's metric is NaN),
-``hang`` (the fold runs a Spark job that sleeps far past ``trial.timeout_s``). Unset, nothing happens.
+``hang`` (the fold runs a Spark job that sleeps far past ``trial.timeout_s``), ``kill_executor`` (a RayDP
+executor actor is killed a second after the fold's fit starts). Unset, nothing happens.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 ENV = "TUNER_INJECT_FAULT"
-_SPEC = re.compile(r"^(?P<kind>raise|nan|hang)(?:@fold(?P<fold>\d+))?(?::(?P<param>\w+)=(?P<value>[^=]+))?$")
+_SPEC = re.compile(r"^(?P<kind>raise|nan|hang|kill_executor)(?:@fold(?P<fold>\d+))?(?::(?P<param>\w+)=(?P<value>[^=]+))?$")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def active_faults() -> list[Fault]:
     for spec in filter(None, (p.strip() for p in os.environ.get(ENV, "").split(","))):
         m = _SPEC.match(spec)
         if not m:
-            raise ValueError(f"{ENV}: {spec!r} is not <raise|nan|hang>[@fold<k>][:<param>=<value>]")
+            raise ValueError(f"{ENV}: {spec!r} is not <raise|nan|hang|kill_executor>[@fold<k>][:<param>=<value>]")
         faults.append(Fault(m["kind"], int(m["fold"] or 0), m["param"], m["value"]))
     return faults
 
@@ -48,3 +49,19 @@ def fault_for(faults: list[Fault], params: dict, fold: int) -> str | None:
 def sleeping_job(ctx, seconds: float) -> None:
     """A Spark job that sleeps in the executor JVM (cancellable through its job group)."""
     ctx.spark.sql(f"SELECT reflect('java.lang.Thread', 'sleep', CAST({int(seconds * 1000)} AS BIGINT))").collect()
+
+
+def kill_an_executor(delay_s: float = 1.0) -> str:
+    """Kill one live RayDP executor actor (as a crash would: Ray may restart it). Returns its name."""
+    import time
+
+    import ray
+    from ray.util.state import list_actors
+
+    time.sleep(delay_s)
+    alive = list_actors(filters=[("class_name", "=", "org.apache.spark.executor.RayDPExecutor"), ("state", "=", "ALIVE")])
+    if not alive:
+        raise RuntimeError("kill_executor fault: no live RayDP executor found")
+    name = alive[0].name
+    ray.kill(ray.get_actor(name, namespace=alive[0].ray_namespace), no_restart=False)
+    return name

@@ -87,15 +87,24 @@ def _interrupt(signum, frame):
 
 
 def _run(exp, address: str | None) -> int:
+    from tuner.runner import preflight, run_experiment
+
+    def go():
+        preflight(exp)
+        return run_experiment(exp, address=address)
+
+    return _guarded(go)
+
+
+def _guarded(start) -> int:
+    """Run ``start()`` (a run or a resume) and print its outcome; user errors become one line and an exit code."""
     import signal
 
-    from tuner.runner import UserError, preflight, run_experiment, user_error
+    from tuner.runner import UserError, user_error
 
     signal.signal(signal.SIGTERM, _interrupt)  # a terminated run cleans up like Ctrl-C: no JVM or raylet left
-
     try:
-        preflight(exp)
-        outcome = run_experiment(exp, address=address)
+        outcome = start()
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

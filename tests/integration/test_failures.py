@@ -97,7 +97,7 @@ def test_kill_9_of_the_driver_then_resume(tmp_path, no_leaks):
     assert {k: after[k] for k in before} == before, "finished trials must not run again"
     assert len(after) == 6
     # The Optuna searcher kept what it learned: its study holds every trial, the early ones included.
-    (state,) = run_dir.glob("tune/searcher-state-*.pkl")
+    state = sorted(run_dir.glob("tune/searcher-state-*.pkl"))[-1]  # one file per session; the resumed one last
     study = pickle.loads(state.read_bytes())["_ot_study"]
     assert len([t for t in study.trials if t.state.name == "COMPLETE"]) == 6
 

@@ -185,7 +185,7 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
 
     # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
     # trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
-    for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):
+    for name in ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
     from tuner.runner.progress import ProgressLine

@@ -1,0 +1,104 @@
+"""Cleaning with exact accounting: every raw row is kept or dropped for exactly one reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from tuner.config.schema import DataConfig
+from tuner.data._bad_rows import bad_rows_error
+from tuner.data.readers import POSITION
+
+# Why a row is dropped; the first that applies wins, in this order.
+REASONS = ("malformed", "missing_value", "non_numeric", "rating_out_of_scale", "duplicate")
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """How many rating rows were read, kept, and dropped by reason (all of ``REASONS``, zeros included).
+
+    Attributes:
+        read: rating rows in the source (headers and blank lines are not rows).
+        kept: rows left after cleaning.
+        dropped: rows dropped, by reason.
+    """
+
+    read: int
+    kept: int
+    dropped: dict[str, int]
+
+    def __post_init__(self):
+        if set(self.dropped) != set(REASONS) or self.read != self.kept + sum(self.dropped.values()):
+            raise AssertionError(f"row accounting is off: {self.as_dict()}")
+
+    def as_dict(self) -> dict:
+        """Returns: ``{"read": ..., "kept": ..., "dropped": {reason: n}}`` (a copy)."""
+        return {"read": self.read, "kept": self.kept, "dropped": dict(self.dropped)}
+
+
+def clean_ratings(df_raw: DataFrame, cfg: DataConfig) -> tuple[DataFrame, RowCounts]:
+    """Parse, validate and deduplicate a raw frame (see ``tuner.data.readers``), counting every dropped row.
+
+    The counts come from one Spark job; the clean frame stays lazy (nothing is cached).
+
+    Args:
+        df_raw: the raw frame from a reader.
+        cfg: the data config (``rating_scale``, ``bad_rows``).
+
+    Returns:
+        ``(ratings, counts)``: ratings with columns user int, item int, rating double, one row per
+        (user, item) pair (the first in file order), and the ``RowCounts``.
+
+    Raises:
+        BadRowsError: ``cfg.bad_rows == "fail"`` and some row would be dropped; the message names the
+            reason, the raw line and (text sources) its 1-based line number.
+    """
+    parsed = _parse(df_raw, *cfg.rating_scale)
+    counts = _count(parsed)
+    if cfg.bad_rows == "fail" and counts.kept != counts.read:
+        raise bad_rows_error(df_raw, parsed, counts)
+    ratings = (
+        parsed.filter(F.col("reason").isNull())
+        .groupBy("u", "i")
+        .agg(F.min_by("r", F.struct(*POSITION)).alias("rating"))
+        .select(F.col("u").alias("user"), F.col("i").alias("item"), "rating")
+    )
+    return ratings, counts
+
+
+def _parse(df_raw: DataFrame, low: float, high: float) -> DataFrame:
+    # try_cast gives null for anything but an integer in Java int range, in ANSI mode or not; doubles also
+    # parse NaN and Infinity, which are not ratings.
+    user, item = F.expr("try_cast(`user` AS INT)"), F.expr("try_cast(`item` AS INT)")
+    rating = F.expr("try_cast(`rating` AS DOUBLE)")
+    missing = F.lit(False)
+    for name in ("user", "item", "rating"):
+        missing = missing | F.col(name).isNull() | (F.col(name) == "")
+    not_a_rating = rating.isNull() | F.isnan(rating) | (F.abs(rating) == float("inf"))
+    reason = (
+        F.when(F.col("_malformed"), "malformed")
+        .when(missing, "missing_value")
+        .when(user.isNull() | item.isNull() | not_a_rating, "non_numeric")
+        .when(~rating.between(low, high), "rating_out_of_scale")
+    )
+    return df_raw.filter(~F.col("_skip")).select(
+        user.alias("u"), item.alias("i"), rating.alias("r"), reason.alias("reason"), "_raw", *POSITION, "_text"
+    )
+
+
+def _count(parsed: DataFrame) -> RowCounts:
+    """One job: rows per (reason, pair) for valid rows, per reason otherwise; then rows and pairs per reason."""
+    valid = F.col("reason").isNull()
+    per_pair = parsed.groupBy(
+        "reason", F.when(valid, F.col("u")).alias("ku"), F.when(valid, F.col("i")).alias("ki")
+    ).count()
+    totals = {
+        row["reason"]: (row["rows"], row["pairs"])
+        for row in per_pair.groupBy("reason").agg(F.sum("count").alias("rows"), F.count(F.lit(1)).alias("pairs")).collect()
+    }
+    valid_rows, pairs = totals.pop(None, (0, 0))
+    dropped = {reason: totals.get(reason, (0, 0))[0] for reason in REASONS}
+    dropped["duplicate"] = valid_rows - pairs
+    return RowCounts(read=valid_rows + sum(n for n, _ in totals.values()), kept=pairs, dropped=dropped)

@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("run_dir", help="the run directory `tuner run` printed")
     exp.add_argument("--out", required=True, help="destination folder (must not exist)")
 
+    st = sub.add_parser("status", help="show a run's trials, best result and outcome from its run directory")
+    st.add_argument("run_dir", help="the run directory `tuner run` printed")
+
     val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
     val.add_argument("config", help="experiment YAML file")
     val.add_argument("--set", dest="overrides", **sets)
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return _guarded(lambda: resume_run(args.run_dir, address=args.address))
     if args.command == "export":
         return _export(args.run_dir, args.out)
+    if args.command == "status":
+        return _status(args.run_dir)
     from tuner.config import ConfigError, load_experiment
 
     try:
@@ -116,6 +121,17 @@ def _guarded(start) -> int:
         return 1
     _print_outcome(outcome)
     return outcome.exit_code
+
+
+def _status(run_dir: str) -> int:
+    from tuner.runner import UserError, run_status
+
+    try:
+        print(run_status(run_dir))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
 
 
 def _export(run_dir: str, out: str) -> int:

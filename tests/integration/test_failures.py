@@ -90,6 +90,9 @@ def test_kill_9_of_the_driver_then_resume(tmp_path, no_leaks):
 
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "Test RMSE:" in resumed.stdout
+    status = run_cli("status", str(run_dir), cwd=ROOT)
+    assert status.returncode == 0 and "status completed" in status.stdout
+    assert "trials 6/6 done · 6 completed · 0 pruned · 0 failed · best rmse" in status.stdout
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["trials"]["completed"] == 6 and summary["trials"]["failed"] == 0
@@ -113,3 +116,9 @@ def test_a_killed_spark_executor_is_survived(tmp_path, no_leaks, monkeypatch):
     board = [line.split(",") for line in (run_dir / "leaderboard.csv").read_text().splitlines()[1:]]
     assert any(r[3] == "4" for r in board), "no trial hit the fault; pick another seed"
     assert summary["status"] == "completed" and summary["trials"]["completed"] == 3, board
+
+
+def test_status_of_a_missing_run_dir_is_a_clear_error(tmp_path):
+    proc = run_cli("status", str(tmp_path), cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path}: not a run directory (no experiment.yaml)."

@@ -3,5 +3,6 @@
 from tuner.runner.export import export_model
 from tuner.runner.preflight import UserError, preflight, user_error
 from tuner.runner.run import RunOutcome, resume_run, run_experiment
+from tuner.runner.status import run_status
 
-__all__ = ["RunOutcome", "UserError", "export_model", "preflight", "resume_run", "run_experiment", "user_error"]
+__all__ = ["RunOutcome", "UserError", "export_model", "preflight", "resume_run", "run_experiment", "run_status", "user_error"]

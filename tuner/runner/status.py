@@ -1,0 +1,58 @@
+"""``tuner status RUN_DIR``: the progress picture of a running, interrupted or finished run, from its files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tuner.runner.preflight import UserError
+
+
+def run_status(run_dir: str | Path) -> str:
+    """Render a run's state: trial counts, best so far, the leaderboard, and the outcome if it finished.
+
+    Raises:
+        UserError: ``run_dir`` is not a run directory.
+    """
+    import logging
+
+    from tuner.config import MODEL_TYPES, load_experiment
+    from tuner.config.schema import is_space
+    from tuner.runner.results import best_row, counts, render_table, sort_rows, trial_rows
+
+    run_dir = Path(run_dir).expanduser().resolve()
+    if not (run_dir / "experiment.yaml").is_file():
+        raise UserError(f"{run_dir}: not a run directory (no experiment.yaml).")
+    exp = load_experiment(run_dir / "experiment.yaml")
+    mt = MODEL_TYPES[exp.model.type]
+    metric, mode = exp.search.metric or mt.default_metric, exp.search.mode or mt.default_mode
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    lines = [f"run {run_dir.name}: {exp.model.type}, {exp.search.num_samples} trials x {exp.data.folds} folds, "
+             f"status {summary.get('status', 'running')}"]
+    if not list(run_dir.glob("tune/experiment_state-*.json")):
+        return "\n".join(lines + ["no trial has started yet"])
+    from ray.tune import ExperimentAnalysis
+
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    trials = ExperimentAnalysis(str(run_dir / "tune")).trials
+    tuned = [k for k, v in exp.model.params.items() if is_space(v)]
+    rows = sort_rows(trial_rows(trials, tuned, mt.metrics, exp.data.folds), metric, mode)
+    c = counts(rows)
+    running = sum(t.status == "RUNNING" for t in trials)
+    best = best_row(rows, metric, mode)
+    age = time.time() - max(p.stat().st_mtime for p in run_dir.glob("tune/*"))
+    lines.append(f"trials {c['completed'] + c['pruned'] + c['failed']}/{exp.search.num_samples} done · "
+                 f"{c['completed']} completed · {c['pruned']} pruned · {c['failed']} failed"
+                 + (f" · {running} running" if running and not summary else "")
+                 + (f" · best {metric} {best.metrics[metric]:.4f}" if best else ""))
+    lines.append(f"last update {age:.0f} s ago")
+    lines.append(render_table(rows, tuned, metric))
+    if summary.get("test_metrics"):
+        lines.append("test: " + ", ".join(f"{k.upper()} {v:.4f}" for k, v in summary["test_metrics"].items()))
+    if summary.get("model_path"):
+        lines.append(f"model: {summary['model_path']}")
+    if summary.get("status") == "interrupted":
+        lines.append(f"continue with: tuner resume {run_dir}")
+    return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -59,17 +61,20 @@ def only_run_dir(tmp_path):
     return run_dir
 
 
-def test_run_on_a_ratings_file_with_bad_rows(tmp_path, no_leaks):
+def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the_test_rmse(tmp_path, no_leaks,
+                                                                                          spark):
     read, planted = write_ratings(tmp_path / "ratings.csv")
     cfg = experiment(tmp_path, path=str(tmp_path / "ratings.csv"), format="auto")
 
     proc = run_cli("run", str(cfg), "--set", "search.num_samples=6", cwd=ROOT)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
     m = re.search(r"^Test RMSE: (\d+\.\d\d)$", proc.stdout, re.M)
     assert m, proc.stdout
-    summary = json.loads((only_run_dir(tmp_path) / "summary.json").read_text())
+    assert re.search(r"^\[tuner\] Ray dashboard: http://127\.0\.0\.1:\d+ ", proc.stdout, re.M)
+    run_dir = only_run_dir(tmp_path)
+    summary = json.loads((run_dir / "summary.json").read_text())
     assert SUMMARY_KEYS <= set(summary)
     assert summary["status"] == "completed"
     rows = summary["rows"]
@@ -86,22 +91,13 @@ def test_run_on_a_ratings_file_with_bad_rows(tmp_path, no_leaks):
     assert 2 <= summary["best_params"]["rank"] <= 6 and summary["best_params"]["maxIter"] == 4
     assert summary["versions"]["raydp"] == "1.6.5" and summary["versions"]["java"]
 
-
-def test_synthetic_run_exports_a_model_that_reproduces_the_test_rmse(tmp_path, no_leaks, spark):
-    cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 20000, "users": 400, "items": 200})
-
-    proc = run_cli("run", str(cfg), cwd=ROOT)
-
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    run_dir = only_run_dir(tmp_path)
-    summary = json.loads((run_dir / "summary.json").read_text())
     for name in ("experiment.yaml", "leaderboard.csv", "model/model_card.json", "plots/history.png"):
         assert (run_dir / name).exists(), name
     assert (run_dir / "tune").is_dir()
     lines = (run_dir / "leaderboard.csv").read_text().splitlines()
-    assert len(lines) == 1 + 5 and lines[0].startswith("position,trial_id,status,rank,")
+    assert len(lines) == 1 + 6 and lines[0].startswith("position,trial_id,status,rank,")
     card = json.loads((run_dir / "model" / "model_card.json").read_text())
-    assert card["test_metrics"] == summary["test_metrics"]
+    assert card["test_metrics"] == summary["test_metrics"] and card["params"] == summary["best_params"]
 
     # Rebuild the held-out test set in a plain local Spark (no Ray) and score the exported model.
     from pyspark.ml.recommendation import ALSModel
@@ -115,4 +111,29 @@ def test_synthetic_run_exports_a_model_that_reproduces_the_test_rmse(tmp_path, n
     model = ALSModel.load(summary["model_path"])
     scored = get_adapter("spark-als").score(None, model, prepared.test)
     assert scored["rmse"] == pytest.approx(summary["test_metrics"]["rmse"], abs=1e-6)
-    assert scored["cold_start_dropped"] == summary["rows"]["test_dropped_cold_start"]
+    assert scored["cold_start_dropped"] == rows["test_dropped_cold_start"]
+
+    exported = run_cli("export", str(run_dir), "--out", str(tmp_path / "best"), cwd=ROOT)
+    assert exported.returncode == 0, exported.stderr
+    assert ALSModel.load(str(tmp_path / "best" / "spark-als")).rank == summary["best_params"]["rank"]
+
+
+def test_a_broken_config_fails_in_one_line_before_anything_starts(tmp_path):
+    cfg = experiment(tmp_path, format="synthetic")
+    text = cfg.read_text().replace("num_samples:", "nmu_samples:")
+    cfg.write_text(text)
+    code = ("import sys; from tuner.cli import main; rc = main(['run', sys.argv[1]]); "
+            "print('loaded:', sorted(m for m in ('ray', 'pyspark', 'raydp') if m in sys.modules)); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"error: {cfg}: unknown key 'nmu_samples' in search "
+                                   "(did you mean 'num_samples'?)")
+    assert "loaded: []" in proc.stdout  # no Ray, no Spark, no JVM was started
+
+
+def test_a_missing_data_file_is_reported_before_ray_starts(tmp_path):
+    cfg = experiment(tmp_path, path=str(tmp_path / "nope" / "ratings.csv"))
+    proc = run_cli("run", str(cfg), cwd=ROOT)
+    assert proc.returncode == 2
+    assert "nope/ratings.csv" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Ray dashboard" not in proc.stdout

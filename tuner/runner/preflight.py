@@ -8,17 +8,18 @@ class UserError(Exception):
 
 
 def preflight(exp) -> None:
-    """Resolve the data source (download into the cache if needed) so a wrong path fails before Ray/Java start.
+    """Resolve the data source and its format (downloading into the cache if needed), so a wrong path or an
+    undetectable format fails before Ray and Java start.
 
     Raises:
         UserError: the data source is missing or cannot be fetched.
     """
-    from tuner.data import DataError, resolve_ratings_path
+    from tuner.data import DataError, resolve_ratings_path, resolve_source
 
     if exp.data.format == "synthetic":
         return
     try:
-        resolve_ratings_path(exp.data)
+        resolve_source(resolve_ratings_path(exp.data), exp.data)
     except DataError as exc:
         raise UserError(str(exc)) from None
 

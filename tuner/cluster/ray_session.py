@@ -48,6 +48,8 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     import ray
 
+    # Ray 2.60 announces its (default-on) token authentication at every start; tuner keeps it on and quiet.
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     target = address or cfg.address
     env_vars = {"JAVA_HOME": java.home, "PYSPARK_PYTHON": sys.executable}
     if target:

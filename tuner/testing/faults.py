@@ -52,16 +52,16 @@ def sleeping_job(ctx, seconds: float) -> None:
 
 
 def kill_an_executor(delay_s: float = 1.0) -> str:
-    """Kill one live RayDP executor actor (as a crash would: Ray may restart it). Returns its name."""
+    """Kill one RayDP executor actor (as a crash would: Ray may restart it). Returns its name."""
     import time
 
     import ray
-    from ray.util.state import list_actors
 
     time.sleep(delay_s)
-    alive = list_actors(filters=[("class_name", "=", "org.apache.spark.executor.RayDPExecutor"), ("state", "=", "ALIVE")])
-    if not alive:
-        raise RuntimeError("kill_executor fault: no live RayDP executor found")
-    name = alive[0].name
-    ray.kill(ray.get_actor(name, namespace=alive[0].ray_namespace), no_restart=False)
-    return name
+    names = sorted(a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+                   if a["name"].startswith("raydp-executor-"))
+    if not names:
+        raise RuntimeError("kill_executor fault: no RayDP executor actor found")
+    match = next(a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"] == names[0])
+    ray.kill(ray.get_actor(names[0], namespace=match["namespace"]), no_restart=False)
+    return names[0]

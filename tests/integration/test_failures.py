@@ -22,12 +22,14 @@ def summary_of(tmp_path):
     return run_dir, json.loads((run_dir / "summary.json").read_text())
 
 
-def test_nan_and_hanging_trials_fail_with_reasons_and_the_run_goes_on(tmp_path, no_leaks, monkeypatch):
+def test_nan_and_hanging_trials_fail_with_reasons_a_killed_executor_is_survived(tmp_path, no_leaks, monkeypatch):
+    """One real run, three faults: rank 2 reports NaN, rank 3 hangs on fold 1 past trial.timeout_s (its Spark job
+    is cancelled), and rank 4 trials get a RayDP executor killed under their fold-1 fit and still complete."""
     cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 20000, "users": 400, "items": 200})
-    monkeypatch.setenv("TUNER_INJECT_FAULT", "nan:rank=2,hang@fold1:rank=3")
+    monkeypatch.setenv("TUNER_INJECT_FAULT", "nan:rank=2,hang@fold1:rank=3,kill_executor@fold1:rank=4")
     # Random sampler, seed 2: ranks 4, 2, 4, 3, 2, 2 (checked with Optuna's RandomSampler; deterministic).
     proc = run_cli("run", str(cfg), "--set", "model.params.rank={type: choice, values: [2, 3, 4]}",
-                   "--set", "scheduler.type=fifo", "--set", "trial.timeout_s=60", "--set", "search.num_samples=6",
+                   "--set", "scheduler.type=fifo", "--set", "trial.timeout_s=120", "--set", "search.num_samples=6",
                    "--set", "search.sampler=random", "--set", "search.seed=2", cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run_dir, summary = summary_of(tmp_path)
@@ -38,7 +40,7 @@ def test_nan_and_hanging_trials_fail_with_reasons_and_the_run_goes_on(tmp_path, 
         by_rank.setdefault(r[3], set()).add(r[2])
     assert by_rank == {"2": {"failed"}, "3": {"failed"}, "4": {"completed"}}, board
     assert board.count("rmse is nan on fold 0") == 3
-    assert board.count("fold 1 ran past trial.timeout_s=60 s; its Spark jobs were cancelled") == 1
+    assert board.count("fold 1 ran past trial.timeout_s=120 s; its Spark jobs were cancelled") == 1
     assert summary["trials"] == {"completed": 2, "pruned": 0, "failed": 4, "unfinished": 0}
     assert summary["status"] == "completed" and summary["best_params"]["rank"] == 4
 
@@ -103,19 +105,6 @@ def test_kill_9_of_the_driver_then_resume(tmp_path, no_leaks):
     state = sorted(run_dir.glob("tune/searcher-state-*.pkl"))[-1]  # one file per session; the resumed one last
     study = pickle.loads(state.read_bytes())["_ot_study"]
     assert len([t for t in study.trials if t.state.name == "COMPLETE"]) == 6
-
-
-def test_a_killed_spark_executor_is_survived(tmp_path, no_leaks, monkeypatch):
-    cfg = experiment(tmp_path, format="synthetic", synthetic={"ratings": 20000, "users": 400, "items": 200})
-    monkeypatch.setenv("TUNER_INJECT_FAULT", "kill_executor@fold1:rank=4")
-    proc = run_cli("run", str(cfg), "--set", "model.params.rank={type: choice, values: [3, 4]}",
-                   "--set", "scheduler.type=fifo", "--set", "search.num_samples=3", "--set", "trial.max_failures=1",
-                   "--set", "trial.timeout_s=240", cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    run_dir, summary = summary_of(tmp_path)
-    board = [line.split(",") for line in (run_dir / "leaderboard.csv").read_text().splitlines()[1:]]
-    assert any(r[3] == "4" for r in board), "no trial hit the fault; pick another seed"
-    assert summary["status"] == "completed" and summary["trials"]["completed"] == 3, board
 
 
 def test_status_of_a_missing_run_dir_is_a_clear_error(tmp_path):

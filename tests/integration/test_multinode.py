@@ -6,6 +6,7 @@ command line names it (and their children): `ray stop` would kill every Ray on t
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -85,6 +86,7 @@ def two_nodes():
         pytest.fail(f"ray start failed: {exc.stdout}\n{exc.stderr}")
     finally:
         kill_cluster(temp_dir)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def experiment(tmp_path, shared: bool, name: str = "twonode") -> Path:

@@ -12,6 +12,8 @@ _EPILOG = """examples:
   tuner run experiments/quickstart.yaml
   tuner run experiments/als.yaml --set search.num_samples=40 --set data.path=/data/ml-25m/ratings.csv
   tuner run experiments/als.yaml --address ray://head:10001
+  tuner submit experiments/als.yaml --address http://head:8265
+  tuner doctor
 """
 
 
@@ -40,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="show a run's trials, best result and outcome from its run directory")
     st.add_argument("run_dir", help="the run directory `tuner run` printed")
 
+    sbm = sub.add_parser("submit", help="run an experiment as a Ray Job on a cluster (shows on the dashboard's Jobs page)")
+    sbm.add_argument("config", help="experiment YAML file")
+    sbm.add_argument("--set", dest="overrides", **sets)
+    sbm.add_argument("--address", required=True, help="the head's dashboard, e.g. http://head:8265")
+    sbm.add_argument("--working-dir", help="upload this folder with the job (the experiment file must be in it); "
+                     "without it the head must see the file at the same absolute path")
+    sbm.add_argument("--wait", action="store_true", help="follow the job's logs until it ends; exit 1 if it fails")
+
+    doc = sub.add_parser("doctor", help="check Python, Java, Ray, RayDP, PySpark and start a tiny Spark service")
+    doc.add_argument("--address", help="check this Ray cluster (e.g. auto or head:6379) instead of a local one")
+
     val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
     val.add_argument("config", help="experiment YAML file")
     val.add_argument("--set", dest="overrides", **sets)
@@ -66,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args.run_dir, args.out)
     if args.command == "status":
         return _status(args.run_dir)
+    if args.command == "doctor":
+        from tuner.runner.doctor import run_doctor
+
+        return run_doctor(address=args.address)
     from tuner.config import ConfigError, load_experiment
 
     try:
@@ -75,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "validate":
         return _validate(exp)
+    if args.command == "submit":
+        return _submit(exp, args)
     return _run(exp, args.address)
 
 
@@ -132,6 +151,17 @@ def _status(run_dir: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0
+
+
+def _submit(exp, args) -> int:
+    from tuner.runner import UserError
+    from tuner.runner.submit import submit
+
+    try:
+        return submit(exp.name, args.config, args.overrides, args.address, args.working_dir, args.wait)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _export(run_dir: str, out: str) -> int:

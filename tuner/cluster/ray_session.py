@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuner.cluster.errors import ClusterError
 from tuner.cluster.java import JavaInfo, ensure_java
 from tuner.config.schema import RayConfig
 
@@ -51,10 +52,11 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
     # Ray 2.60 announces its (default-on) token authentication at every start; tuner keeps it on and quiet.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     target = address or cfg.address
+    if target:
+        probe(target)
     env_vars = {"JAVA_HOME": java.home, "PYSPARK_PYTHON": sys.executable}
     if target:
-        ctx = ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False,
-                       runtime_env={"env_vars": env_vars} if not target.startswith("ray://") else None)
+        ctx = _join(target, env_vars)
         owned = False
     else:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -75,6 +77,55 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
         dashboard = "http://" + dashboard
     return RaySession(address=ctx.address_info.get("gcs_address", target or ""), dashboard_url=dashboard or None,
                       owned=owned, java=java, logs_dir=ray_logs_dir())
+
+
+def _join(target: str, env_vars: dict):
+    """``ray.init(address=target)``; a cluster with token auth (Ray 2.60's default for ``ray start --head``) is
+    only joined in token mode, which Ray does not switch on by itself for a client that has the token."""
+    import ray
+
+    from tuner.cluster.dashboard import auth_token
+
+    if "RAY_AUTH_MODE" not in os.environ and auth_token():
+        try:  # sets RAY_AUTH_MODE=token and refreshes Ray's cached config (ray is already imported)
+            from ray._private.authentication.authentication_token_setup import _enable_token_auth
+        except ImportError:  # another Ray version: the variable alone
+            os.environ["RAY_AUTH_MODE"] = "token"
+        else:
+            _enable_token_auth()
+    try:
+        return ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False,
+                        runtime_env={"env_vars": env_vars} if not target.startswith("ray://") else None)
+    except ConnectionError as exc:
+        cause = str(exc.__cause__ or exc)
+        why = ("the cluster refused this machine's auth token" if "InvalidAuthToken" in cause else
+               str(exc).splitlines()[0])
+        raise ClusterError(
+            f"could not join the Ray cluster at {target}: {why}. Ray 2.60 clusters use token authentication: copy "
+            "the head's token (`ray get-auth-token` there) into ~/.ray/auth_token or RAY_AUTH_TOKEN, and start "
+            "every node with RAY_AUTH_MODE=token."
+        ) from None
+
+
+def probe(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast when ``host:port`` (or ``ray://host:port``) does not answer; ``ray.init`` would retry for minutes.
+
+    Raises:
+        ClusterError: nothing listens there, with what to check.
+    """
+    import socket
+
+    if address in ("auto", "local") or ":" not in address.split("://")[-1]:
+        return
+    host, _, port = address.split("://")[-1].rstrip("/").rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            return
+    except (OSError, ValueError) as exc:
+        raise ClusterError(
+            f"cannot reach a Ray cluster at {address} ({exc}). Give the head's GCS address (host:6379, shown by "
+            "`ray start --head` and `ray status`), `auto` on a cluster node, or ray://host:10001 for Ray Client."
+        ) from None
 
 
 def ray_logs_dir() -> str | None:

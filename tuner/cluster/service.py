@@ -126,30 +126,31 @@ class SparkService:
         self._ctx = None
 
 
-def check_resources(cfg: SparkConfig) -> None:
+def check_resources(cfg: SparkConfig, trials: int = 0, trial_memory: int = 0) -> None:
     """Fail fast when the connected Ray cluster cannot hold the Spark executors (RayDP would hang instead).
 
+    Each executor must fit on one node with what that node has free now; trials need only memory.
+
+    Args:
+        cfg: the spark block.
+        trials: concurrent trials that will run next to the executors.
+        trial_memory: Ray memory each trial reserves, in bytes.
+
     Raises:
-        InsufficientResources: with what was asked and what the cluster has.
+        InsufficientResources: naming what is missing and what each node has free.
     """
-    need_cpu = cfg.executors * cfg.executor_cores
-    need_mem = cfg.executors * memory_bytes(cfg.executor_memory) * (1 + _OVERHEAD)
-    total = ray.cluster_resources()
-    node_cpus = [n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
-    problems = []
-    if need_cpu > total.get("CPU", 0):
-        problems.append(f"{cfg.executors} executor(s) x {cfg.executor_cores} cores = {need_cpu} CPUs, "
-                        f"the cluster has {total.get('CPU', 0):g}")
-    if node_cpus and cfg.executor_cores > max(node_cpus):
-        problems.append(f"spark.executor_cores={cfg.executor_cores} but the largest node has {max(node_cpus):g} CPUs")
-    if need_mem > total.get("memory", float("inf")):
-        problems.append(f"{cfg.executors} x {cfg.executor_memory} executor memory (+{_OVERHEAD:.0%} overhead) = "
-                        f"{need_mem / 2**30:.1f} GiB, the cluster has {total['memory'] / 2**30:.1f} GiB for tasks")
+    from tuner.cluster.capacity import Demand, live_nodes, plan
+
+    demand = Demand(executors=cfg.executors, executor_cpu=cfg.executor_cores,
+                    executor_memory=memory_bytes(cfg.executor_memory) * (1 + _OVERHEAD), trials=trials,
+                    trial_memory=trial_memory)
+    problems = plan(live_nodes(), demand)
     if problems:
         raise InsufficientResources(
-            "The Ray cluster cannot hold the Spark executors: " + "; ".join(problems)
+            "The Ray cluster cannot hold the Spark executors and trials: " + "; ".join(problems)
             + ". Lower spark.executors / spark.executor_cores / spark.executor_memory (e.g. "
-            "--set spark.executor_cores=1) or add nodes."
+            "--set spark.executor_cores=1), lower search.max_concurrent_trials, or add nodes / free resources "
+            "(other jobs may hold them: see the dashboard)."
         )
 
 

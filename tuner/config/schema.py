@@ -224,6 +224,9 @@ class OutputConfig(_Frozen):
     """Where run directories go and what is written."""
 
     dir: str = "runs"
+    # On a multi-node Ray cluster the run directory (model, checkpoints) must be the same storage on every node:
+    # true declares that output.dir is such a mount (NFS, EFS, ...). See tuner/runner/cluster_checks.py.
+    shared_storage: bool = False
     export_model: bool = True
     plots: bool = True
 

@@ -95,6 +95,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
 
     from tuner.cluster import kill_service, start_ray, start_service, stop_ray
     from tuner.models import _tasks
+    from tuner.runner.cluster_checks import check_cluster
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     t0 = time.monotonic()
@@ -107,6 +108,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
         session = start_ray(exp.ray, address)
         echo(f"[tuner] Ray dashboard: {session.dashboard_url or 'not running'} (Java {session.java.version} from "
              f"{session.java.source})")
+        check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
         service, info = start_service(exp.name, exp.spark, str(run_dir / "tmp" / "checkpoints"), session.logs_dir)
         summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
         echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")

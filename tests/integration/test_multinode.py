@@ -140,13 +140,14 @@ def test_run_on_two_nodes_with_executors_on_both_seen_in_the_dashboard(two_nodes
     log = (tmp_path / "out.txt").open("w")
     proc = subprocess.Popen([str(exe), "run", str(cfg), "--address", gcs], cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT, text=True)
-    service, executor_nodes = None, set()
+    service, executor_nodes, trial_classes = None, set(), set()
     try:
         deadline = time.monotonic() + 600
         while proc.poll() is None and time.monotonic() < deadline:
             alive = list_actors(dashboard)
             service = service or next((a for a in alive if a.get("name") == "tuner-spark:twonode"), None)
             executor_nodes |= {a["node_id"] for a in alive if "Executor" in a.get("class_name", "")}
+            trial_classes |= {a["class_name"] for a in alive if a.get("class_name", "").startswith("tuner-trial")}
             time.sleep(3)
         proc.wait(timeout=max(1, deadline - time.monotonic()))
     finally:
@@ -160,12 +161,14 @@ def test_run_on_two_nodes_with_executors_on_both_seen_in_the_dashboard(two_nodes
     assert service is not None, "the Spark service actor never showed up in the dashboard's actor list"
     assert service["state"] == "ALIVE" and service["class_name"].endswith("SparkService")
     assert len(executor_nodes) == 2, f"executors ran on {executor_nodes}"
+    assert trial_classes == {"tuner-trial:twonode"}, "trials should show under the experiment's name"
     (run_dir,) = (tmp_path / "runs").iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["trials"]["completed"] == 2
     assert Path(summary["model_path"]).is_dir()
 
 
+@pytest.mark.slow  # a second full run on the two-node cluster (~5 min here); `pytest -m slow` runs it
 def test_submit_runs_the_experiment_as_a_ray_job(two_nodes, tmp_path):
     from tuner.cluster.dashboard import get_json
 

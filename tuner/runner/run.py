@@ -191,17 +191,17 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
     from tuner.runner.progress import ProgressLine
-    from tuner.runner.trainable import run_trial
+    from tuner.runner.trainable import named_trainable, run_trial
     from tuner.search import make_scheduler, make_searcher
 
     concurrency = concurrent_trials(exp)
-    trainable = tune.with_resources(
+    # Trials only wait on the service: no CPU (the executors hold them all), a little memory so the
+    # placement-group bundle is not empty.
+    trainable = named_trainable(
         tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
                              folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
                              fractions=tuple(exp.scheduler.data_fractions)),
-        # Trials only wait on the service: no CPU (the executors hold them all), a little memory so the
-        # placement-group bundle is not empty.
-        {"cpu": 0, "memory": TRIAL_MEMORY},
+        exp.name, {"CPU": 0, "memory": TRIAL_MEMORY},
     )
     if resume:
         tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,

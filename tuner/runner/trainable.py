@@ -19,6 +19,25 @@ class TrialFailed(RuntimeError):
         return (type(self), self.args)
 
 
+def named_trainable(fn, experiment: str, resources: dict):
+    """Wrap a Tune function trainable so its actors show in the Ray dashboard as class
+    ``tuner-trial:<experiment>`` (repr ``tuner-trial:<experiment>:<trial id>``) instead of Tune's generic
+    ``ImplicitFunc``, each asking Ray for ``resources`` (e.g. ``{"CPU": 0, "memory": ...}``)."""
+    from ray.tune import PlacementGroupFactory
+    from ray.tune.trainable.function_trainable import wrap_function
+
+    class TunerTrial(wrap_function(fn)):
+        @classmethod
+        def default_resource_request(cls, config):
+            return PlacementGroupFactory([resources])
+
+        def __repr__(self):
+            return f"tuner-trial:{experiment}:{self.trial_id}"
+
+    TunerTrial.__qualname__ = f"tuner-trial:{experiment}"
+    return TunerTrial
+
+
 def budget_steps(folds: int, fractions: tuple[float, ...] = ()) -> list[tuple[int, float]]:
     """(fold, data fraction) per ASHA step: fold 0 on each fraction first, then every fold on all its rows."""
     return [(0, f) for f in fractions] + [(k, 1.0) for k in range(folds)]

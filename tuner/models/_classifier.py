@@ -33,6 +33,10 @@ class ClassifierAdapter(ModelAdapter):
 
     metrics = CLASSIFIER_METRICS
 
+    def fitted_params(self, model) -> dict:
+        """The params of a fitted model in the config's vocabulary (names and values a trial receives)."""
+        raise NotImplementedError
+
     def card(self, ctx, model) -> dict:
         """Facts for model_card.json: format, how to load it, input columns."""
         return {}

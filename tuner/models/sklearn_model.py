@@ -136,6 +136,16 @@ class SklearnClassifier(ClassifierAdapter):
     def predict(self, ctx, model, frame) -> list:
         return model.predict_proba(frame[0])[:, 1].tolist()
 
+    def fitted_params(self, model) -> dict:
+        est = model.named_steps["estimator"]
+        path = next(p for p in ESTIMATORS if short_name(p) == type(est).__name__)
+        rules, got = ESTIMATORS[path], est.get_params()
+        out = {"estimator": path, **({"n_jobs": got["n_jobs"]} if "n_jobs" in got else {})}
+        for k in rules:
+            value = got.get(k)
+            out[f"{short_name(path)}.{k}"] = "none" if k == "class_weight" and value is None else value
+        return out
+
     def save(self, model, path):
         import skops.io as sio
 

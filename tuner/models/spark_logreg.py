@@ -129,6 +129,14 @@ class SparkLogReg(ClassifierAdapter):
         rows = model.transform(frame).select(vector_to_array("probability")[1].alias("p")).collect()
         return [r["p"] for r in rows]
 
+    def fitted_params(self, model) -> dict:
+        from tuner.config.classifiers import SPARK_LOGREG
+
+        lr = model.stages[-1]
+        out = {k: lr.getOrDefault(k) for k in SPARK_LOGREG.params if k != "class_weight"}
+        out["class_weight"] = "balanced" if lr.isSet("weightCol") else "none"
+        return out
+
     def save(self, model, path):
         model.write().overwrite().save(path)
 

@@ -13,8 +13,10 @@ TEST_FOLD = -1
 
 
 @ray.remote(num_cpus=0)  # the Spark executors hold the CPUs while this runs
-def _to_arrays(ds, numeric: list[str], categorical: list[str]) -> dict:
-    df = ds.to_pandas()
+def _to_arrays(blocks: list, numeric: list[str], categorical: list[str]) -> dict:
+    import pyarrow as pa
+
+    df = pa.concat_tables(ray.get(blocks)).to_pandas()
     cat = df[categorical].astype(object).where(df[categorical].notna(), "").to_numpy()
     return {
         "num": np.ascontiguousarray(df[numeric].to_numpy(dtype=np.float64, na_value=np.nan)),
@@ -41,7 +43,9 @@ def table_to_object_store(train, test, numeric: list[str], categorical: list[str
     cols = [*numeric, *categorical, "_label", "_fold"]
     both = train.select(*cols).unionByName(test.withColumn("_fold", F.lit(TEST_FOLD)).select(*cols))
     ds = ray.data.from_spark(both)
-    ref = _to_arrays.remote(ds, numeric, categorical)
+    # the Arrow blocks as they are: no Ray Data execution (its autoscaling-coordinator actor, a detached actor,
+    # fails to load in this setting and restarts forever)
+    ref = _to_arrays.remote(ds.to_arrow_refs(), numeric, categorical)
     ray.get(ref)  # materialised (zero-copy here) and errors raised before Spark may stop
     return ref
 

@@ -122,6 +122,16 @@ class SklearnClassifier(ClassifierAdapter):
     def full_frames(self, ctx):
         return fold_arrays(ctx.state["data"], None)
 
+    def subsample(self, frame, fraction: float, seed: int):
+        """A seeded, stratified ``fraction`` of ``(X, y)`` (the data-fraction budget)."""
+        X, y = frame
+        rng = np.random.default_rng(seed)
+        keep = np.zeros(len(y), dtype=bool)
+        for cls in (0.0, 1.0):
+            idx = np.flatnonzero(y == cls)
+            keep[rng.choice(idx, size=max(1, round(fraction * len(idx))), replace=False) if len(idx) else idx] = True
+        return X[keep].reset_index(drop=True), y[keep]
+
     def fit(self, ctx, train, params, seed):
         X, y = train
         numeric = [c for c in X.columns if X[c].dtype.kind == "f"]  # categoricals are object columns

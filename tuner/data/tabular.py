@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from tuner.data.errors import DataError
 from tuner.data.synthetic_churn import LABEL as CHURN_LABEL
 from tuner.data.synthetic_churn import synthetic_churn
 from tuner.data.tabular_split import FOLD, LABEL, stratified_split
@@ -20,15 +21,8 @@ POSITIVE_NAMES = ("1", "1.0", "yes", "y", "true", "t", "churn", "positive")
 _ID_LIKE_MIN_ROWS = 100
 
 
-class TableError(Exception):
+class TableError(DataError):
     """A problem with the classification table the user can act on (picklable across Ray processes)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __reduce__(self):
-        return (type(self), (self.message,))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class TestSparkLogRegContract(AdapterContract):
 
     @pytest.fixture
     def params(self):
-        return {"regParam": 0.01, "elasticNetParam": 0.5, "maxIter": 20, "fitIntercept": True,
+        return {"regParam": 0.01, "elasticNetParam": 0.5, "maxIter": 5, "fitIntercept": True,
                 "class_weight": "balanced"}
 
 

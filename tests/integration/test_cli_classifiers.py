@@ -36,7 +36,8 @@ def _finished(tmp_path, proc) -> tuple[dict, dict]:
 
 def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_lr.yaml"), *TINY,
-                   "--set", "data.synthetic_churn.rows=2000", "--set", f"output.dir={tmp_path / 'runs'}",
+                   "--set", "data.synthetic_churn.rows=2000", "--set", "model.params.maxIter=10",
+                   "--set", f"output.dir={tmp_path / 'runs'}",
                    cwd=tmp_path, timeout=600)
     summary, card = _finished(tmp_path, proc)
     assert summary["rows"]["missing_values"]  # the synthetic table has missing values, imputed

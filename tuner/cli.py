@@ -176,6 +176,9 @@ def _export(run_dir: str, out: str) -> int:
     return 0
 
 
+_SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
+
+
 def _print_outcome(outcome) -> None:
     s = outcome.summary
     if outcome.table:
@@ -188,7 +191,7 @@ def _print_outcome(outcome) -> None:
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
         for name, value in s["test_metrics"].items():
-            print(f"Test {name.upper()}: {value:.2f}")
+            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}")
         if s.get("model_path"):
             print(f"Model: {s['model_path']}")
     elif s["status"] == "failed":

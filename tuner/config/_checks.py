@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tuner.config._errors import (GRACE_FOLDS, MUST_BE, NOTHING_TO_TUNE, SPACE_KIND, UNKNOWN_KEY, Where,
-                                  did_you_mean, one_of, show)
+from tuner.config._errors import (FIXED_PARAM, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
+                                  UNKNOWN_KEY, WRONG_TASK, Where, did_you_mean, one_of, show)
 from tuner.config.models import MODEL_TYPES, ModelType, ParamRule
 from tuner.config.schema import ChoiceSpec, Experiment, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
 
@@ -43,23 +43,35 @@ def check_params(params: Mapping[str, Any], mt: ModelType, origins: Mapping[str,
     """
     for name, value in params.items():
         where, parent = origins[name]
-        key = f"{parent}.{name}"
-        rule = mt.params.get(name)
-        if rule is None:
-            body = UNKNOWN_KEY.format(name=name, parent=parent) + did_you_mean(name, list(mt.params))
-            raise where.error(key, body)
-        if not is_space(value):
-            _check_value(value, rule, key, where)
-        elif isinstance(value, ChoiceSpec):
-            for i, v in enumerate(value.values):
-                _check_value(v, rule, f"{key}.values[{i}]", where)
-        elif _DRAWS[type(value)] not in _FITS[rule.kind]:
-            body = SPACE_KIND.format(key=f"{key}.type", space=value.type, draws=_DRAWS[type(value)], name=name,
-                                     expected=rule.describe(), fix=_FIX[rule.kind])
-            raise where.error(f"{key}.type", body)
-        else:
-            _check_value(value.low, rule, f"{key}.low", where)
-            _check_value(value.high, rule, f"{key}.high", where)
+        _check_param(name, value, mt.params, where, parent)
+        if name in mt.fixed_params and is_space(value):
+            key = f"{parent}.{name}"
+            raise where.error(key, FIXED_PARAM.format(key=key, why=mt.fixed_params[name]))
+        if isinstance(value, ChoiceSpec) and value.branches:
+            for branch, branch_params in value.branches.items():
+                rules = mt.branch_params.get(branch, {}) if isinstance(branch, str) else {}
+                for sub, sub_value in branch_params.items():
+                    _check_param(sub, sub_value, rules, where, f"{parent}.{name}.branches.{branch}")
+
+
+def _check_param(name: str, value: Any, rules: Mapping[str, ParamRule], where: Where, parent: str) -> None:
+    key = f"{parent}.{name}"
+    rule = rules.get(name)
+    if rule is None:
+        body = UNKNOWN_KEY.format(name=name, parent=parent) + did_you_mean(name, list(rules))
+        raise where.error(key, body)
+    if not is_space(value):
+        _check_value(value, rule, key, where)
+    elif isinstance(value, ChoiceSpec):
+        for i, v in enumerate(value.values):
+            _check_value(v, rule, f"{key}.values[{i}]", where)
+    elif _DRAWS[type(value)] not in _FITS[rule.kind]:
+        body = SPACE_KIND.format(key=f"{key}.type", space=value.type, draws=_DRAWS[type(value)], name=name,
+                                 expected=rule.describe(), fix=_FIX[rule.kind])
+        raise where.error(f"{key}.type", body)
+    else:
+        _check_value(value.low, rule, f"{key}.low", where)
+        _check_value(value.high, rule, f"{key}.high", where)
 
 
 def _check_value(value: Any, rule: ParamRule, key: str, where: Where) -> None:
@@ -78,7 +90,20 @@ def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, 
         raise where.error("search.metric", body + did_you_mean(exp.search.metric, mt.metrics))
     if not any(is_space(v) for v in params.values()):
         raise where.error("model.params", NOTHING_TO_TUNE.format(key="model.params"))
+    _check_data(exp, mt, where)
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
     if exp.scheduler.grace_period > steps:
         body = GRACE_FOLDS.format(key="scheduler.grace_period", grace=exp.scheduler.grace_period, folds=steps)
         raise where.error("scheduler.grace_period", body)
+
+
+def _check_data(exp: Experiment, mt: ModelType, where: Where) -> None:
+    """The data block makes the kind of table the model type needs; classifiers name their label."""
+    made = "binary" if exp.data.format == "synthetic-churn" else "ratings" if exp.data.format == "synthetic" else None
+    if made is not None and made != mt.task:
+        words = {"binary": "classification", "ratings": "ratings"}
+        body = WRONG_TASK.format(key="data.format", format=exp.data.format, made=words[made], model=mt.name,
+                                 needs=words[mt.task])
+        raise where.error("data.format", body)
+    if mt.task == "binary" and exp.data.label is None and exp.data.format != "synthetic-churn":
+        raise where.error("data.label", NEEDS_LABEL.format(key="data.label", model=mt.name))

@@ -71,6 +71,9 @@ class ModelType:
     default_space: str | None
     params: Mapping[str, ParamRule]
     metric_modes: Mapping[str, Literal["min", "max"]] = field(default_factory=dict)
+    task: Literal["ratings", "binary"] = "ratings"
+    branch_params: Mapping[str, Mapping[str, ParamRule]] = field(default_factory=dict)
+    fixed_params: Mapping[str, str] = field(default_factory=dict)  # param -> why it cannot be searched
 
     def __post_init__(self) -> None:
         if self.default_metric not in self.metrics or not set(self.metric_modes) <= set(self.metrics):
@@ -104,4 +107,6 @@ SPARK_ALS = ModelType(
     },
 )
 
-MODEL_TYPES: dict[str, ModelType] = {m.name: m for m in (SPARK_ALS,)}
+from tuner.config.classifiers import SKLEARN, SPARK_LOGREG  # noqa: E402 - they use the rules above
+
+MODEL_TYPES: dict[str, ModelType] = {m.name: m for m in (SPARK_ALS, SPARK_LOGREG, SKLEARN)}

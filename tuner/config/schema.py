@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from tuner.config._errors import INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, STEP_MULTIPLE
+from tuner.config._errors import (BRANCH_NOT_A_VALUE, COLUMN_TWICE, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
+                                  RATING_SCALE, STEP_MULTIPLE)
 
 
 class _Frozen(BaseModel):
@@ -63,10 +64,22 @@ class LogIntSpec(_Bounded):
 
 
 class ChoiceSpec(_Frozen):
-    """One of ``values`` (scalars)."""
+    """One of ``values`` (scalars).
+
+    ``branches`` makes the space conditional: for a chosen value listed there, its own params are searched too
+    (e.g. ``C`` only when the estimator is LogisticRegression). Each branch maps param -> spec or fixed value.
+    """
 
     type: Literal["choice"]
     values: Annotated[list[Union[bool, int, float, str]], Field(min_length=1)]
+    branches: dict[str, dict[str, "ParamValue"]] | None = None
+
+    @model_validator(mode="after")
+    def _branches_are_values(self) -> "ChoiceSpec":
+        for name in self.branches or {}:
+            if name not in self.values:
+                raise ValueError(BRANCH_NOT_A_VALUE.format(name=name))
+        return self
 
 
 SpaceSpec = Annotated[
@@ -95,6 +108,7 @@ ParamValue = Annotated[
     Discriminator(_param_kind, custom_error_type="param_value", custom_error_message=f"must be {PARAM_VALUE}"),
 ]
 SPACE_TYPES = ("uniform", "loguniform", "int", "logint", "choice")
+ChoiceSpec.model_rebuild()
 
 
 # ---- blocks ------------------------------------------------------------------------------------------------
@@ -118,7 +132,16 @@ class ColumnsConfig(_Frozen):
     rating: str = "rating"
 
 
-DataFormat = Literal["auto", "movielens-csv", "movielens-dat", "movielens-tsv", "csv", "parquet", "synthetic"]
+class SyntheticChurnConfig(_Frozen):
+    """A churn-shaped table generated inside Spark (``format: synthetic-churn``), label ``churn``."""
+
+    rows: Annotated[int, Field(ge=100)] = 20_000
+    missing_fraction: Annotated[float, Field(ge=0, lt=0.5)] = 0.02
+    partitions: Annotated[int, Field(ge=1)] = 4
+
+
+DataFormat = Literal["auto", "movielens-csv", "movielens-dat", "movielens-tsv", "csv", "parquet", "synthetic",
+                     "synthetic-churn"]
 KNOWN_DOWNLOADS = ("ml-25m", "ml-20m", "ml-latest", "ml-latest-small", "ml-1m", "ml-10m", "ml-100k")
 
 
@@ -138,6 +161,25 @@ class DataConfig(_Frozen):
     folds: Annotated[int, Field(ge=2, le=20)] = 3
     seed: int = 0
     synthetic: SyntheticConfig = SyntheticConfig()
+    # tabular classification (model types spark-logreg, sklearn); ratings models ignore these
+    label: str | None = None  # None: 'churn' for synthetic-churn, else required
+    positive_label: str | None = None  # None: 1/yes/true/y/churn, else the rarer class
+    numeric: list[str] | None = None  # None: inferred (columns whose non-blank values all parse as numbers)
+    categorical: list[str] | None = None  # None: the other columns
+    ignore: list[str] = []  # columns never used as features (ids)
+    missing: Literal["impute", "drop", "fail"] = "impute"
+    synthetic_churn: SyntheticChurnConfig = SyntheticChurnConfig()
+
+    @model_validator(mode="after")
+    def _columns_once(self) -> "DataConfig":
+        seen: dict[str, str] = {}
+        for key in ("label", "numeric", "categorical", "ignore"):
+            value = getattr(self, key)
+            for name in [value] if isinstance(value, str) else (value or []):
+                if name in seen:
+                    raise ValueError(COLUMN_TWICE.format(name=name, first=f"data.{seen[name]}", second=f"data.{key}"))
+                seen[name] = key
+        return self
 
     @field_validator("rating_scale")
     @classmethod
@@ -148,7 +190,7 @@ class DataConfig(_Frozen):
 
     @model_validator(mode="after")
     def _has_source(self) -> "DataConfig":
-        if self.format != "synthetic" and self.path is None and self.download is None:
+        if self.format not in ("synthetic", "synthetic-churn") and self.path is None and self.download is None:
             raise ValueError(NEEDS_SOURCE)
         return self
 

@@ -16,6 +16,16 @@ def fit_fold(ctx: ServiceContext, model_type: str, params: dict, fold: int, seed
     return get_adapter(model_type).fit_fold(ctx, params, fold, seed, fraction)
 
 
+def fit_fold_here(data, model_type: str, params: dict, fold: int, seed: int, fraction: float = 1.0) -> dict:
+    """One trial's fit on one CV fold in the calling process (adapters with ``trials_in_worker``).
+
+    Args:
+        data: the handle the adapter's ``prepare`` returned under ``TRIAL_DATA`` (e.g. an ObjectRef).
+    """
+    ctx = ServiceContext(spark=None, state={"data": data})
+    return get_adapter(model_type).fit_fold(ctx, params, fold, seed, fraction)
+
+
 def refit_and_test(ctx: ServiceContext, model_type: str, params: dict, seed: int, path: str | None) -> dict:
     """Refit the chosen configuration on all training rows and score the held-out test set."""
     return get_adapter(model_type).refit_and_test(ctx, params, seed, path)

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from tuner.cluster.service import ServiceContext
 
+TRIAL_DATA = "trial_data"  # key of prepare()'s result holding the handle trials read their data from
+
 
 class ModelAdapter(ABC):
     """How tuner prepares data for, fits, scores, saves and loads one model family.
@@ -18,6 +20,17 @@ class ModelAdapter(ABC):
 
     name: ClassVar[str]
     metrics: ClassVar[tuple[str, ...]]
+    #: False: trials ask the Spark service to run ``fit_fold``. True: ``prepare`` returns the data handle under
+    #: ``TRIAL_DATA`` and each trial runs ``fit_fold`` in its own Ray worker (see :meth:`trial_resources`).
+    trials_in_worker: ClassVar[bool] = False
+
+    def trial_resources(self, params: dict) -> dict:
+        """What one trial asks Ray for when ``trials_in_worker`` (e.g. ``{"cpu": n_jobs}``)."""
+        return {"cpu": 1}
+
+    def predict(self, ctx: ServiceContext, model: Any, frame: Any) -> list:
+        """Predictions of ``model`` on a small ``frame``, as a list (for tests: save -> load gives the same)."""
+        raise NotImplementedError
 
     @abstractmethod
     def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:

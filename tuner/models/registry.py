@@ -10,6 +10,8 @@ from tuner.models.base import ModelAdapter
 # type name -> (module that defines it, pip packages it needs beyond tuner's own)
 _MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "spark-als": ("tuner.models.spark_als", ()),
+    "spark-logreg": ("tuner.models.spark_logreg", ()),
+    "sklearn": ("tuner.models.sklearn_model", ("scikit-learn", "skops")),
 }
 _REGISTRY: dict[str, type[ModelAdapter]] = {}
 

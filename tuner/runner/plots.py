@@ -75,7 +75,10 @@ def param_importances(rows: list[TrialRow], space: dict, metric: str, mode: str)
     done = [r for r in rows if r.status == "completed" and math.isfinite(r.metrics.get(metric, math.nan))]
     if len(done) < 3 or not space:
         return {}
-    dists = {k: to_distribution(v) for k, v in space.items()}
+    # conditional (branch) params are absent from other branches' trials: rate only those every trial has
+    dists = {k: to_distribution(v) for k, v in space.items() if all(k in r.params for r in done)}
+    if not dists:
+        return {}
     study = optuna.create_study(direction="minimize" if mode == "min" else "maximize")
     for r in done:
         study.add_trial(optuna.trial.create_trial(

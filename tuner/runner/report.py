@@ -48,10 +48,14 @@ def base_summary(exp, metric: str, mode: str) -> dict:
     }
 
 
+_TABLE_FACTS = ("label", "positive_label", "negative_label", "positives", "missing_values", "missing_policy",
+                "not_numbers", "numeric", "categorical", "ignored_id_like", "spark_stopped_after_handover")
+
+
 def rows_summary(rows: dict) -> dict:
     """The ``rows`` block: read, kept, dropped by reason, train, test (+ data facts)."""
     return {k: rows[k] for k in ("read", "kept", "dropped", "train", "test", "fold_rows", "users", "items", "source",
-                                 "format") if k in rows}
+                                 "format", *_TABLE_FACTS) if k in rows}
 
 
 def rows_line(rows: dict) -> str:
@@ -88,8 +92,12 @@ def write_summary(summary: dict, path: Path) -> None:
     path.write_text(json.dumps(_clean(summary), indent=2, default=str) + "\n")
 
 
-def write_model_card(exp, summary: dict, path: Path) -> None:
-    """model_card.json next to the exported model: what it is, how it was chosen, how well it did."""
+def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) -> None:
+    """model_card.json next to the exported model: what it is, how it was chosen, how well it did.
+
+    Args:
+        extra: what the adapter adds (format, trusted types, input columns, reload check); overrides keys.
+    """
     card = {
         "model_type": exp.model.type,
         "format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load)"
@@ -104,6 +112,7 @@ def write_model_card(exp, summary: dict, path: Path) -> None:
         "data": {"source": summary["rows"].get("source"), "format": summary["rows"].get("format"),
                  "test_fraction": exp.data.test_fraction, "seed": exp.data.seed},
         "versions": versions(),
+        **(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_clean(card), indent=2, default=str) + "\n")

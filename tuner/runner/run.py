@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tuner.config import MODEL_TYPES, Experiment, experiment_to_dict
-from tuner.config.schema import is_space
+from tuner.models.base import TRIAL_DATA
 from tuner.runner import report
 from tuner.runner.results import best_row, counts, sort_rows, trial_rows, write_leaderboard
 
@@ -96,6 +96,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
     from tuner.cluster import kill_service, start_ray, start_service, stop_ray
     from tuner.models import _tasks
     from tuner.runner.cluster_checks import check_cluster
+    from tuner.search import flat_space
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     t0 = time.monotonic()
@@ -113,17 +114,18 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
         summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
         echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
         rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data))
+        trial_data = rows.pop(TRIAL_DATA, None)  # adapters whose trials run in their own workers
         summary["rows"] = report.rows_summary(rows)
         echo(report.rows_line(rows))
         t_tune = time.monotonic()
-        grid_trials = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo, resume)
+        grid_trials, concurrency = _tune(exp, run_dir, service, metric, mode, mt.metrics, echo, resume, trial_data)
         summary["tune_seconds"] = round(time.monotonic() - t_tune, 2)
-        tuned = [k for k, v in exp.model.params.items() if is_space(v)]
+        tuned = list(flat_space(exp.model.params))
         trows = sort_rows(trial_rows(grid_trials, tuned, mt.metrics, exp.data.folds), metric, mode)
         write_leaderboard(trows, run_dir / "leaderboard.csv", tuned, mt.metrics, exp.data.folds)
         summary["trials"] = counts(trows)
         summary["work_seconds"] = round(sum(r.extra["work_seconds"] for r in trows), 2)
-        summary["concurrency"] = concurrent_trials(exp)
+        summary["concurrency"] = concurrency
         interrupted = summary["trials"]["unfinished"] > 0
         best = best_row(trows, metric, mode)
         if exp.output.plots:
@@ -131,7 +133,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
 
             order = {t.trial_id: i for i, t in enumerate(grid_trials)}
             write_plots(sorted(trows, key=lambda r: order[r.trial_id]),
-                        {k: exp.model.params[k] for k in tuned}, metric, mode, run_dir / "plots")
+                        flat_space(exp.model.params), metric, mode, run_dir / "plots")
         if interrupted:
             summary["status"] = "interrupted"
             code = 130
@@ -151,7 +153,7 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
             summary["refit_seconds"] = round(test["seconds"], 2)
             if model_path:
                 summary["model_path"] = model_path
-                report.write_model_card(exp, summary, run_dir / "model" / "model_card.json")
+                report.write_model_card(exp, summary, run_dir / "model" / "model_card.json", test.get("card"))
             summary["status"] = "completed"
             code = 0
         table = report.render(trows, tuned, metric)
@@ -178,7 +180,8 @@ def concurrent_trials(exp: Experiment) -> int:
     return exp.search.max_concurrent_trials or exp.spark.executors * exp.spark.executor_cores
 
 
-def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo, resume: bool) -> list:
+def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metrics, echo, resume: bool,
+          trial_data=None) -> tuple[list, int]:
     # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
     import logging
@@ -197,16 +200,19 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
     concurrency = concurrent_trials(exp)
     # Trials only wait on the service: no CPU (the executors hold them all), a little memory so the
     # placement-group bundle is not empty.
+    resources = {"CPU": 0, "memory": TRIAL_MEMORY}
+    if trial_data is not None:  # trials fit in their own workers (sklearn): they need the CPUs they use
+        resources, concurrency = _worker_trials(exp)
     trainable = named_trainable(
         tune.with_parameters(run_trial, service=service, model_type=exp.model.type, metrics=metrics, metric=metric,
                              folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
-                             fractions=tuple(exp.scheduler.data_fractions)),
-        exp.name, {"CPU": 0, "memory": TRIAL_MEMORY},
+                             fractions=tuple(exp.scheduler.data_fractions), data=trial_data),
+        exp.name, resources,
     )
     if resume:
         tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
-        return list(tuner.fit()._experiment_analysis.trials)
+        return list(tuner.fit()._experiment_analysis.trials), concurrency
     echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
          f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
     tuner = tune.Tuner(
@@ -228,4 +234,16 @@ def _tune(exp: Experiment, run_dir: Path, service, metric: str, mode: str, metri
         ),
     )
     grid = tuner.fit()
-    return list(grid._experiment_analysis.trials)
+    return list(grid._experiment_analysis.trials), concurrency
+
+
+def _worker_trials(exp: Experiment) -> tuple[dict, int]:
+    """Resources of a trial that fits in its own worker, and how many fit in the cluster at once."""
+    import ray
+
+    from tuner.models import get_adapter
+    from tuner.search import DefineByRun
+
+    cpus = get_adapter(exp.model.type).trial_resources(DefineByRun(exp.model.params).fixed())["cpu"]
+    fit = max(1, int(ray.cluster_resources().get("CPU", 1) // max(cpus, 1)))
+    return {"CPU": cpus, "memory": TRIAL_MEMORY}, exp.search.max_concurrent_trials or fit

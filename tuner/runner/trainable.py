@@ -44,12 +44,14 @@ def budget_steps(folds: int, fractions: tuple[float, ...] = ()) -> list[tuple[in
 
 
 def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...], metric: str, folds: int,
-              seed: int, timeout_s: float, fractions: tuple[float, ...] = ()) -> None:
+              seed: int, timeout_s: float, fractions: tuple[float, ...] = (), data=None) -> None:
     """Run every budget step through ``service`` and report after each.
 
     Reported keys: each metric (at a fraction step, that step's value; at a full fold, the CV mean over the
     full folds so far), ``<metric>_fold<k>``, ``folds_done`` (full folds), ``data_fraction``,
     ``fit_seconds``/``score_seconds`` (this step), ``work_seconds`` (all steps so far), ``cold_start_dropped``.
+    With ``data`` (the handle of an adapter whose trials run in their own workers) the steps are fitted here,
+    in this trial's process, instead of in the service.
     """
     trial_id = tune.get_context().get_trial_id()
     faults = active_faults()
@@ -60,14 +62,17 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
         hit = fault_for(faults, config, fold) if fraction == 1.0 else None
         if hit == "raise":
             raise RuntimeError(f"injected fault on fold {fold}")
-        if hit == "hang":
+        if data is not None:  # an adapter whose trials fit here, in this worker, on the data handle
+            ref = None
+            res = _tasks.fit_fold_here(data, model_type, config, fold, seed, fraction)
+        elif hit == "hang":
             ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
         else:
             ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, fraction, group=trial_id)
         if hit == "kill_executor":
             kill_an_executor()
         try:
-            res = ray.get(ref, timeout=timeout_s)
+            res = res if ref is None else ray.get(ref, timeout=timeout_s)
         except ray.exceptions.GetTimeoutError:
             service.cancel.remote(trial_id)
             raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; its Spark jobs were cancelled")

@@ -45,22 +45,56 @@ def suggest(trial: optuna.Trial, name: str, spec) -> Any:
     return trial.suggest_categorical(name, dist.choices)
 
 
+def branch_key(choice: Any, param: str) -> str:
+    """The flat name of a branch param: ``RandomForestClassifier.max_depth`` for choice
+    ``sklearn.ensemble.RandomForestClassifier`` (the last dotted part of the choice, then the param)."""
+    return f"{str(choice).rsplit('.', 1)[-1]}.{param}"
+
+
+def flat_space(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Every searched name with its spec, branch params included under :func:`branch_key` names.
+
+    Returns:
+        name -> spec, in declaration order (a choice before its branches).
+    """
+    out: dict[str, Any] = {}
+    for name, spec in params.items():
+        if not is_space(spec):
+            continue
+        out[name] = spec
+        for choice, branch in (getattr(spec, "branches", None) or {}).items():
+            out.update({branch_key(choice, k): v for k, v in branch.items() if is_space(v)})
+    return out
+
+
 class DefineByRun:
-    """Picklable define-by-run space for Ray's OptunaSearch: suggests the tuned params, returns the fixed ones."""
+    """Picklable define-by-run space for Ray's OptunaSearch: suggests the tuned params, returns the fixed ones.
+
+    A ``choice`` with ``branches`` is conditional: after its value is drawn, only that branch's params are
+    suggested (named by :func:`branch_key`) and its fixed params returned, so Optuna's trials of one branch
+    never carry another branch's params.
+    """
 
     def __init__(self, params: Mapping[str, Any]):
         self.params = dict(params)
 
     def __call__(self, trial: optuna.Trial) -> dict[str, Any]:
+        fixed = self.fixed()
         for name, spec in self.params.items():
             if is_space(spec):
-                suggest(trial, name, spec)
-        return self.fixed()
+                value = suggest(trial, name, spec)
+                branch = (getattr(spec, "branches", None) or {}).get(value, {})
+                for sub, sub_spec in branch.items():
+                    if is_space(sub_spec):
+                        suggest(trial, branch_key(value, sub), sub_spec)
+                    else:
+                        fixed[branch_key(value, sub)] = sub_spec
+        return fixed
 
     def fixed(self) -> dict[str, Any]:
         """The params that are not searched."""
         return {k: v for k, v in self.params.items() if not is_space(v)}
 
     def tuned(self) -> list[str]:
-        """Names of the searched params, in declaration order."""
-        return [k for k, v in self.params.items() if is_space(v)]
+        """Names of the searched params (branch params included), in declaration order."""
+        return list(flat_space(self.params))

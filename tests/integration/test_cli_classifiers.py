@@ -1,0 +1,65 @@
+"""`tuner run` of both classifier experiments through the real console script: real Ray, RayDP, Tune, Optuna."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from tests.integration.conftest import ROOT, run_cli
+
+pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow]
+
+TELCO = "/work/shared/data/churn/Telco-Customer-Churn.csv"
+TINY = ["--set", "search.num_samples=4", "--set", "data.folds=2", "--set", "ray.dashboard_port=0",
+        "--set", "ray.object_store_memory_mb=300", "--set", "trial.timeout_s=300"]
+
+
+def _finished(tmp_path, proc) -> tuple[dict, dict]:
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^Test AUC: 0\.\d\d$", proc.stdout, re.M), proc.stdout
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    card = json.loads((run_dir / "model" / "model_card.json").read_text())
+    rows = summary["rows"]
+    assert rows["read"] == rows["kept"] + sum(rows["dropped"].values())
+    assert rows["train"] + rows["test"] == rows["kept"]
+    t = summary["trials"]
+    assert t["completed"] >= 1 and t["completed"] + t["pruned"] == 4 and t["failed"] == 0
+    assert summary["metric"] == "auc_roc" and 0.5 < summary["test_metrics"]["auc_roc"] <= 1
+    assert set(summary["test_metrics"]) == {"auc_roc", "auc_pr", "log_loss", "accuracy", "f1"}
+    assert card["reload_identical"] is True and card["test_metrics"] == summary["test_metrics"]
+    return summary, card
+
+
+def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
+    proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_lr.yaml"), *TINY,
+                   "--set", "data.synthetic_churn.rows=2000", "--set", "model.params.maxIter=10",
+                   "--set", f"output.dir={tmp_path / 'runs'}",
+                   cwd=tmp_path, timeout=600)
+    summary, card = _finished(tmp_path, proc)
+    assert summary["rows"]["missing_values"]  # the synthetic table has missing values, imputed
+    assert os.path.isdir(os.path.join(summary["model_path"], "stages"))  # native PipelineModel
+    assert summary["test_metrics"]["auc_roc"] > 0.7
+
+
+@pytest.mark.skipif(not os.path.exists(TELCO), reason="the Telco churn CSV is not on this machine")
+def test_sklearn_experiment_on_the_real_telco_csv(tmp_path, no_leaks):
+    proc = run_cli("run", str(ROOT / "experiments" / "churn_sklearn.yaml"), *TINY,
+                   "--set", "data.format=csv", "--set", f"data.path={TELCO}", "--set", "data.label=Churn",
+                   "--set", f"output.dir={tmp_path / 'runs'}", cwd=tmp_path, timeout=600)
+    summary, card = _finished(tmp_path, proc)
+    rows = summary["rows"]
+    assert rows["read"] == 7043 and rows["missing_values"] == {"TotalCharges": 11}  # blank strings, imputed
+    assert rows["ignored_id_like"] == ["customerID"] and rows["positive_label"] == "Yes"
+
+    import skops.io as sio
+
+    model = sio.load(os.path.join(summary["model_path"], "model.skops"), trusted=card["trusted_types"])
+    import pandas as pd
+
+    x = pd.DataFrame([{c: 1.0 for c in card["input_columns"]["numeric"]}
+                      | {c: "Yes" for c in card["input_columns"]["categorical"]}])
+    assert 0.0 <= model.predict_proba(x)[0, 1] <= 1.0

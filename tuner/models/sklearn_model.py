@@ -1,0 +1,189 @@
+"""scikit-learn estimators from an allow-list, preprocessed by a ColumnTransformer, trials in their own Ray workers.
+
+Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (``ray.data.from_spark``)
+and materialised as numpy arrays in the object store. Spark is then stopped so its executors' CPUs go to the
+trials, each of which asks Ray for ``n_jobs`` CPUs. Export: a skops file whose non-default types are listed
+in the model card and checked on load (only sklearn/numpy/scipy types are trusted).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import numpy as np
+
+from tuner.cluster.service import ServiceContext
+from tuner.config.classifiers import ESTIMATORS, short_name
+from tuner.models._classifier import ClassifierAdapter, table_rows
+from tuner.models._sklearn_data import TEST_FOLD, fold_arrays, table_to_object_store
+from tuner.models.base import TRIAL_DATA
+from tuner.models.registry import register
+
+MODEL_FILE = "model.skops"
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "xgboost.", "lightgbm.", "collections.")
+
+
+class NotAllowed(ValueError):
+    """An estimator outside the allow-list (config validation catches this first)."""
+
+    def __reduce__(self):
+        return (type(self), self.args)
+
+
+def make_estimator(params: dict, seed: int):
+    """The estimator of ``params["estimator"]`` with its branch params (``Short.param`` keys).
+
+    Args:
+        params: a trial's flat params: ``estimator``, ``n_jobs``, ``<ShortName>.<param>``.
+        seed: ``random_state`` when the estimator has one.
+
+    Raises:
+        NotAllowed: the import path is not in the allow-list (nothing is imported).
+    """
+    path = params["estimator"]
+    if path not in ESTIMATORS:
+        raise NotAllowed(f"estimator {path!r} is not in the allow-list: {', '.join(ESTIMATORS)}")
+    module, cls = path.rsplit(".", 1)
+    estimator = getattr(importlib.import_module(module), cls)()
+    prefix = short_name(path) + "."
+    kwargs = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+    if kwargs.get("class_weight") == "none":
+        kwargs["class_weight"] = None
+    accepted = estimator.get_params()
+    if "random_state" in accepted:
+        kwargs["random_state"] = seed
+    if "n_jobs" in accepted:
+        kwargs["n_jobs"] = params.get("n_jobs", 1)
+    return estimator.set_params(**kwargs)
+
+
+def make_pipeline(numeric: list[str], categorical: list[str], estimator):
+    """ColumnTransformer (median impute + scale numeric; constant impute + one-hot categorical) -> estimator."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    num = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    cat = Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
+                    ("onehot", OneHotEncoder(handle_unknown="ignore"))])
+    pre = ColumnTransformer([("num", num, numeric), ("cat", cat, categorical)])
+    return Pipeline([("preprocess", pre), ("estimator", estimator)])
+
+
+def numpy_metrics(y: np.ndarray, p: np.ndarray, yhat: np.ndarray) -> dict:
+    """auc_roc, auc_pr, log_loss, accuracy, f1 and rows from labels, P(positive) and 0/1 predictions."""
+    from sklearn import metrics as M
+
+    two = len(np.unique(y)) == 2
+    return {
+        "auc_roc": float(M.roc_auc_score(y, p)) if two else float("nan"),
+        "auc_pr": float(M.average_precision_score(y, p)) if two else float("nan"),
+        "log_loss": float(M.log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1])),
+        "accuracy": float(M.accuracy_score(y, yhat)),
+        "f1": float(M.f1_score(y, yhat, zero_division=0)),
+        "rows": int(len(y)),
+    }
+
+
+@register("sklearn")
+class SklearnClassifier(ClassifierAdapter):
+    """Any allow-listed sklearn-style classifier behind the ColumnTransformer of :func:`make_pipeline`."""
+
+    trials_in_worker = True
+
+    def trial_resources(self, params: dict) -> dict:
+        return {"cpu": int(params.get("n_jobs", 1))}
+
+    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+        import raydp
+        from pyspark import StorageLevel
+
+        from tuner.data.tabular import prepare_table
+
+        prepared = prepare_table(ctx.spark, data_cfg)
+        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
+        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
+        folds = {int(r["_fold"]): int(r["count"]) for r in train.groupBy("_fold").count().collect()}
+        rows = table_rows(prepared, folds, test.count(), data_cfg.folds)
+        ref = table_to_object_store(train, test, prepared.numeric, prepared.categorical)
+        train.unpersist()
+        test.unpersist()
+        raydp.stop_spark()  # the executors' CPUs go to the trials; the arrays no longer need Spark
+        ctx.state["data"] = ref
+        ctx.state["facts"] = prepared.facts
+        return {**rows, "spark_stopped_after_handover": True, TRIAL_DATA: ref}
+
+    def fold_frames(self, ctx, fold):
+        return fold_arrays(ctx.state["data"], fold)
+
+    def full_frames(self, ctx):
+        return fold_arrays(ctx.state["data"], None)
+
+    def subsample(self, frame, fraction: float, seed: int):
+        """A seeded, stratified ``fraction`` of ``(X, y)`` (the data-fraction budget)."""
+        X, y = frame
+        rng = np.random.default_rng(seed)
+        keep = np.zeros(len(y), dtype=bool)
+        for cls in (0.0, 1.0):
+            idx = np.flatnonzero(y == cls)
+            keep[rng.choice(idx, size=max(1, round(fraction * len(idx))), replace=False) if len(idx) else idx] = True
+        return X[keep].reset_index(drop=True), y[keep]
+
+    def fit(self, ctx, train, params, seed):
+        X, y = train
+        numeric = [c for c in X.columns if X[c].dtype.kind == "f"]  # categoricals are object columns
+        categorical = [c for c in X.columns if c not in numeric]
+        return make_pipeline(numeric, categorical, make_estimator(params, seed)).fit(X, y)
+
+    def score(self, ctx, model, frame):
+        X, y = frame
+        p = model.predict_proba(X)[:, 1]
+        return numpy_metrics(y, p, (p >= 0.5).astype(np.float64))
+
+    def predict(self, ctx, model, frame) -> list:
+        return model.predict_proba(frame[0])[:, 1].tolist()
+
+    def fitted_params(self, model) -> dict:
+        est = model.named_steps["estimator"]
+        path = next(p for p in ESTIMATORS if short_name(p) == type(est).__name__)
+        rules, got = ESTIMATORS[path], est.get_params()
+        out = {"estimator": path, **({"n_jobs": got["n_jobs"]} if "n_jobs" in got else {})}
+        for k in rules:
+            value = got.get(k)
+            out[f"{short_name(path)}.{k}"] = "none" if k == "class_weight" and value is None else value
+        return out
+
+    def save(self, model, path):
+        import skops.io as sio
+
+        os.makedirs(path, exist_ok=True)
+        sio.dump(model, os.path.join(path, MODEL_FILE))
+
+    def load(self, ctx, path):
+        import skops.io as sio
+
+        file = os.path.join(path, MODEL_FILE)
+        untrusted = sio.get_untrusted_types(file=file)
+        unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+        if unexpected:
+            raise ValueError(f"{file} holds types tuner does not trust: {', '.join(unexpected)}")
+        return sio.load(file, trusted=untrusted)
+
+    def card(self, ctx, model) -> dict:
+        import skops.io as sio
+
+        facts = ctx.state.get("facts", {})
+        pre = model.named_steps["preprocess"]
+        numeric, categorical = list(pre.transformers[0][2]), list(pre.transformers[1][2])
+        return {"format": f"scikit-learn Pipeline saved with skops ({MODEL_FILE}); load with "
+                          "skops.io.load(path, trusted=<trusted_types>)",
+                "trusted_types": sio.get_untrusted_types(data=sio.dumps(model)),
+                "input_columns": {"numeric": numeric, "categorical": categorical},
+                "label": facts.get("label"), "positive_label": facts.get("positive_label"),
+                "output": "predict_proba(X)[:, 1] = P(label == positive_label)"}
+
+
+__all__ = ["SklearnClassifier", "make_estimator", "make_pipeline", "numpy_metrics", "TEST_FOLD"]

@@ -1,0 +1,154 @@
+"""Spark MLlib logistic regression as one Pipeline, run inside the Spark service; metrics by Spark aggregation.
+
+Imputer (numeric medians) -> StringIndexer(handleInvalid=keep: unseen and missing categories get their own
+index) -> OneHotEncoder -> VectorAssembler -> StandardScaler -> LogisticRegression.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuner.cluster.service import ServiceContext
+from tuner.models._classifier import ClassifierAdapter, table_rows
+from tuner.models.registry import register
+
+LABEL, FOLD, WEIGHT = "_label", "_fold", "_weight"
+_EPS = 1e-15
+
+
+def build_pipeline(numeric: list[str], categorical: list[str], params: dict, weighted: bool):
+    """The unfitted Pipeline for the given feature columns and LogisticRegression params (Spark names).
+
+    Returns:
+        pyspark.ml.Pipeline
+    """
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.feature import Imputer, OneHotEncoder, StandardScaler, StringIndexer, VectorAssembler
+
+    stages, assembled = [], []
+    if numeric:
+        imputed = [f"_num_{i}" for i in range(len(numeric))]
+        stages.append(Imputer(inputCols=numeric, outputCols=imputed, strategy="median"))
+        assembled += imputed
+    if categorical:
+        idx = [f"_idx_{i}" for i in range(len(categorical))]
+        ohe = [f"_ohe_{i}" for i in range(len(categorical))]
+        stages.append(StringIndexer(inputCols=categorical, outputCols=idx, handleInvalid="keep"))
+        stages.append(OneHotEncoder(inputCols=idx, outputCols=ohe, handleInvalid="keep"))
+        assembled += ohe
+    stages.append(VectorAssembler(inputCols=assembled, outputCol="_raw_features", handleInvalid="keep"))
+    stages.append(StandardScaler(inputCol="_raw_features", outputCol="_features", withMean=False, withStd=True))
+    lr_params = {k: v for k, v in params.items() if k != "class_weight"}
+    lr = LogisticRegression(featuresCol="_features", labelCol=LABEL, family="binomial", **lr_params)
+    if weighted:
+        lr.setWeightCol(WEIGHT)
+    stages.append(lr)
+    return Pipeline(stages=stages)
+
+
+def spark_metrics(scored) -> dict:
+    """auc_roc, auc_pr (BinaryClassificationEvaluator), log_loss, accuracy, f1 and rows, all Spark jobs.
+
+    Args:
+        scored: a transformed frame with ``_label``, ``rawPrediction``, ``probability``, ``prediction``.
+    """
+    from pyspark.ml.evaluation import BinaryClassificationEvaluator
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    ev = BinaryClassificationEvaluator(labelCol=LABEL, rawPredictionCol="rawPrediction")
+    auc_roc = ev.setMetricName("areaUnderROC").evaluate(scored)
+    auc_pr = ev.setMetricName("areaUnderPR").evaluate(scored)
+    p = F.least(F.greatest(vector_to_array("probability")[1], F.lit(_EPS)), F.lit(1 - _EPS))
+    y, yhat = F.col(LABEL), F.col("prediction")
+    row = scored.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.avg(-(y * F.log(p) + (1 - y) * F.log(1 - p))).alias("log_loss"),
+        F.avg((y == yhat).cast("double")).alias("accuracy"),
+        F.sum(((y == 1) & (yhat == 1)).cast("long")).alias("tp"),
+        F.sum(((y == 0) & (yhat == 1)).cast("long")).alias("fp"),
+        F.sum(((y == 1) & (yhat == 0)).cast("long")).alias("fn"),
+    ).first()
+    tp, fp, fn = (int(row[k] or 0) for k in ("tp", "fp", "fn"))
+    return {"auc_roc": float(auc_roc), "auc_pr": float(auc_pr), "log_loss": float(row["log_loss"]),
+            "accuracy": float(row["accuracy"]), "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
+            "rows": int(row["n"])}
+
+
+@register("spark-logreg")
+class SparkLogReg(ClassifierAdapter):
+    """The MLlib pipeline above; ``class_weight: balanced`` weights rows by n / (2 * rows of their class)."""
+
+    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+        from pyspark import StorageLevel
+
+        from tuner.data.tabular import prepare_table
+
+        prepared = prepare_table(ctx.spark, data_cfg)
+        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
+        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
+        folds = {int(r[FOLD]): int(r["count"]) for r in train.groupBy(FOLD).count().collect()}
+        ctx.state["data"] = {"train": train, "test": test, "numeric": prepared.numeric,
+                             "categorical": prepared.categorical, "facts": prepared.facts}
+        return table_rows(prepared, folds, test.count(), data_cfg.folds)
+
+    def fold_frames(self, ctx, fold):
+        train = ctx.state["data"]["train"]
+        return train.where(train[FOLD] != fold), train.where(train[FOLD] == fold)
+
+    def full_frames(self, ctx):
+        data = ctx.state["data"]
+        return data["train"], data["test"]
+
+    def fit(self, ctx, train, params, seed):
+        from pyspark.sql import functions as F
+
+        data = ctx.state["data"]
+        weighted = params.get("class_weight", "none") == "balanced"
+        if weighted:
+            row = train.agg(F.count(F.lit(1)).alias("n"), F.sum(LABEL).alias("pos")).first()
+            n, pos = int(row["n"]), float(row["pos"] or 0)
+            w1, w0 = n / (2 * max(pos, 1)), n / (2 * max(n - pos, 1))
+            train = train.withColumn(WEIGHT, F.when(F.col(LABEL) == 1.0, w1).otherwise(w0))
+        return build_pipeline(data["numeric"], data["categorical"], params, weighted).fit(train)
+
+    def score(self, ctx, model, frame):
+        from pyspark import StorageLevel
+
+        scored = model.transform(frame).select(LABEL, "rawPrediction", "probability", "prediction")
+        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            return spark_metrics(scored)
+        finally:
+            scored.unpersist()
+
+    def predict(self, ctx, model, frame) -> list:
+        from pyspark.ml.functions import vector_to_array
+
+        rows = model.transform(frame).select(vector_to_array("probability")[1].alias("p")).collect()
+        return [r["p"] for r in rows]
+
+    def fitted_params(self, model) -> dict:
+        from tuner.config.classifiers import SPARK_LOGREG
+
+        lr = model.stages[-1]
+        out = {k: lr.getOrDefault(k) for k in SPARK_LOGREG.params if k != "class_weight"}
+        out["class_weight"] = "balanced" if lr.isSet("weightCol") else "none"
+        return out
+
+    def save(self, model, path):
+        model.write().overwrite().save(path)
+
+    def load(self, ctx, path):
+        from pyspark.ml import PipelineModel
+
+        return PipelineModel.load(path)
+
+    def card(self, ctx, model) -> dict:
+        data = ctx.state["data"]
+        return {"format": "Spark MLlib PipelineModel, native (pyspark.ml.PipelineModel.load(path)); "
+                          "input: the feature columns below, numeric as double, categorical as string",
+                "input_columns": {"numeric": data["numeric"], "categorical": data["categorical"]},
+                "label": data["facts"]["label"], "positive_label": data["facts"]["positive_label"],
+                "output": "probability[1] = P(label == positive_label); prediction 1.0 = positive"}

@@ -1,0 +1,65 @@
+"""The contract every model adapter passes. A test class subclasses :class:`AdapterContract` and provides fixtures.
+
+Required fixtures of the subclass:
+    ``adapter``: the adapter instance.
+    ``ctx``: a ServiceContext on which ``adapter.prepare`` (or an equivalent) has run on a tiny table.
+    ``params``: one fixed configuration (the keys a trial receives).
+
+Example::
+
+    class TestSparkLogReg(AdapterContract):
+        @pytest.fixture(scope="class")
+        def ctx(self, spark): ...
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+
+import pytest
+
+SEED = 7
+
+
+class AdapterContract:
+    """Fit on a tiny frame, metric keys present, save -> load same predictions, params round-trip, pickles."""
+
+    def test_fit_fold_reports_every_metric_finite(self, adapter, ctx, params):
+        result = adapter.fit_fold(ctx, params, 0, SEED)
+        assert set(adapter.metrics) <= set(result)
+        assert all(math.isfinite(result[m]) for m in adapter.metrics), result
+        assert result["fit_seconds"] >= 0 and result["score_seconds"] >= 0
+
+    def test_fit_is_deterministic_for_a_seed(self, adapter, ctx, params):
+        a = adapter.fit_fold(ctx, params, 1, SEED)
+        b = adapter.fit_fold(ctx, params, 1, SEED)
+        assert {m: a[m] for m in adapter.metrics} == pytest.approx({m: b[m] for m in adapter.metrics})
+
+    def test_save_then_load_gives_identical_predictions(self, adapter, ctx, params, tmp_path):
+        train, valid = adapter.fold_frames(ctx, 0)
+        model = adapter.fit(ctx, train, params, SEED)
+        path = str(tmp_path / "model")
+        adapter.save(model, path)
+        again = adapter.load(ctx, path)
+        before, after = adapter.predict(ctx, model, valid), adapter.predict(ctx, again, valid)
+        assert len(before) > 0 and before == after
+        assert adapter.score(ctx, model, valid) == adapter.score(ctx, again, valid)
+
+    def test_params_round_trip(self, adapter, ctx, params):
+        assert json.loads(json.dumps(params)) == params  # as they travel through Tune and summary.json
+        train, _ = adapter.fold_frames(ctx, 0)
+        model = adapter.fit(ctx, train, params, SEED)
+        fitted = adapter.fitted_params(model)
+        assert {k: fitted.get(k) for k in params} == params
+
+    def test_refit_reports_test_metrics_and_reload_check(self, adapter, ctx, params, tmp_path):
+        result = adapter.refit_and_test(ctx, params, SEED, str(tmp_path / "refit"))
+        assert set(adapter.metrics) <= set(result)
+        assert result["card"]["reload_identical"] is True
+        assert json.dumps(result["card"])  # the model card is JSON
+
+    def test_adapter_pickles(self, adapter):
+        back = pickle.loads(pickle.dumps(adapter))
+        assert type(back) is type(adapter) and back.metrics == adapter.metrics

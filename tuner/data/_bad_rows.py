@@ -1,4 +1,4 @@
-"""The ``bad_rows: fail`` message: the first bad row in file order, with its 1-based line number."""
+"""The ``bad_rows: fail`` message: the first bad row in read order, with its 1-based line number."""
 
 from __future__ import annotations
 
@@ -47,12 +47,12 @@ def bad_rows_error(df_raw: DataFrame, parsed: DataFrame, counts: RowCounts) -> B
 def _first_bad_row(parsed: DataFrame, with_duplicates: bool) -> Row:
     columns = ["reason", "_raw", *POSITION, "_text"]
     bad = parsed.filter(F.col("reason").isNotNull()).select(*columns)
-    if with_duplicates:  # every occurrence of a pair but the first in file order
+    if with_duplicates:  # every occurrence of a pair but the first in read order, which cleaning keeps
         valid = parsed.filter(F.col("reason").isNull())
-        firsts = valid.groupBy("u", "i").agg(F.min(F.struct(*POSITION)).alias("_first"))
-        later = valid.join(firsts, ["u", "i"]).filter(F.struct(*POSITION) != F.col("_first"))
+        firsts = valid.groupBy("u", "i").agg(F.min("_pos").alias("_first"))
+        later = valid.join(firsts, ["u", "i"]).filter(F.col("_pos") != F.col("_first"))
         bad = bad.unionByName(later.withColumn("reason", F.lit("duplicate")).select(*columns))
-    return bad.orderBy(*POSITION).first()
+    return bad.orderBy("_pos").first()
 
 
 def _where(df_raw: DataFrame, row: Row) -> str:

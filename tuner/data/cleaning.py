@@ -49,7 +49,7 @@ def clean_ratings(df_raw: DataFrame, cfg: DataConfig) -> tuple[DataFrame, RowCou
 
     Returns:
         ``(ratings, counts)``: ratings with columns user int, item int, rating double, one row per
-        (user, item) pair (the first in file order), and the ``RowCounts``.
+        (user, item) pair (the first in read order: file order within a file), and the ``RowCounts``.
 
     Raises:
         BadRowsError: ``cfg.bad_rows == "fail"`` and some row would be dropped; the message names the
@@ -62,7 +62,7 @@ def clean_ratings(df_raw: DataFrame, cfg: DataConfig) -> tuple[DataFrame, RowCou
     ratings = (
         parsed.filter(F.col("reason").isNull())
         .groupBy("u", "i")
-        .agg(F.min_by("r", F.struct(*POSITION)).alias("rating"))
+        .agg(F.min_by("r", "_pos").alias("rating"))
         .select(F.col("u").alias("user"), F.col("i").alias("item"), "rating")
     )
     return ratings, counts

@@ -5,8 +5,9 @@ The raw frame has one row per line (text sources) or record (parquet, synthetic)
     _raw                 the source line, or a JSON rendering of the record
     _malformed           the line has the wrong number of fields
     _skip                a header or blank line: not a rating, never counted
-    _file, _block, _pos  file URI, start of its split and ``monotonically_increasing_id()``, taken at the scan:
-                         they order rows as in the files, and give 1-based line numbers when a run fails
+    _file, _block, _pos  file URI, start of its split and ``monotonically_increasing_id()``, taken at the scan;
+                         ``_pos`` is the read order (file order within a file: splits are read in offset order),
+                         and the three give 1-based line numbers when a run fails
     _text                ``_raw`` is a line of a text file, so line numbers apply
 """
 
@@ -20,7 +21,7 @@ from tuner.config.schema import ColumnsConfig, DataConfig
 from tuner.data.errors import DataError
 from tuner.data.formats import FORMATS, MOVIELENS_CSV_HEADER
 
-POSITION = ("_file", "_block", "_pos")  # sorting by these gives file order
+POSITION = ("_file", "_block", "_pos")
 RAW_COLUMNS = ("user", "item", "rating", "_raw", "_malformed", "_skip", "_file", "_block", "_pos", "_text")
 # MovieLens text layouts: field separator and field count; user, item, rating are the first three fields.
 _MOVIELENS_LAYOUTS = {"movielens-csv": (",", 4), "movielens-dat": ("::", 4), "movielens-tsv": ("\t", 4)}

@@ -17,9 +17,9 @@ from pyspark.sql import functions as F
 from tuner.config.schema import SyntheticConfig
 from tuner.data._synthetic_size import draws_for_distinct
 
-MEAN = 3.6  # before clipping; the clipped mean lands near 3.5
-BIAS_STD = 0.35  # user and item biases
-SIGNAL_STD = 0.6  # std of the low-rank term <x_user, y_item>
+MEAN = 3.55  # before clipping; the clipped mean lands near 3.5
+BIAS_STD = 0.4  # user and item biases
+SIGNAL_STD = 0.7  # std of the low-rank term <x_user, y_item>
 USER_EXPONENT = 1.5  # user activity skew (1 = uniform)
 _UNIT = 1 << 52
 
@@ -57,7 +57,8 @@ def synthetic_ratings(spark: SparkSession, cfg: SyntheticConfig, seed: int) -> D
     return (
         rated.select("user", "item", rating.alias("rating"))
         .repartition(cfg.partitions, "user", "item")
-        .dropDuplicates(["user", "item"])
+        .groupBy("user", "item")
+        .agg(F.min("rating").alias("rating"))
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -25,12 +26,13 @@ class RowCounts:
         dropped: rows dropped, by reason.
     """
 
+    reasons: ClassVar[tuple[str, ...]] = REASONS
     read: int
     kept: int
     dropped: dict[str, int]
 
     def __post_init__(self):
-        if set(self.dropped) != set(REASONS) or self.read != self.kept + sum(self.dropped.values()):
+        if set(self.dropped) != set(self.reasons) or self.read != self.kept + sum(self.dropped.values()):
             raise AssertionError(f"row accounting is off: {self.as_dict()}")
 
     def as_dict(self) -> dict:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from tuner.data.cleaning import RowCounts
 from tuner.data.errors import DataError
 from tuner.data.synthetic_churn import LABEL as CHURN_LABEL
 from tuner.data.synthetic_churn import synthetic_churn
@@ -26,20 +28,10 @@ class TableError(DataError):
 
 
 @dataclass(frozen=True)
-class TableCounts:
+class TableCounts(RowCounts):
     """Rows read, kept, and dropped by reason (every reason of ``TABLE_REASONS``): read = kept + dropped."""
 
-    read: int
-    kept: int
-    dropped: dict[str, int]
-
-    def __post_init__(self):
-        if set(self.dropped) != set(TABLE_REASONS) or self.read != self.kept + sum(self.dropped.values()):
-            raise AssertionError(f"row accounting is off: {self.as_dict()}")
-
-    def as_dict(self) -> dict:
-        """Returns: ``{"read", "kept", "dropped": {reason: n}}`` (a copy)."""
-        return {"read": self.read, "kept": self.kept, "dropped": dict(self.dropped)}
+    reasons: ClassVar[tuple[str, ...]] = TABLE_REASONS
 
 
 @dataclass

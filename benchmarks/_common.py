@@ -59,10 +59,13 @@ def our_processes() -> list[psutil.Process]:
     return found
 
 
-def check_no_leaks(timeout: float = 30.0) -> list[str]:
-    """Wait up to ``timeout`` for our Ray/Java processes to end; return what is still alive (should be [])."""
+def check_no_leaks(timeout: float = 30.0, ignore: set[int] = frozenset()) -> list[str]:
+    """Wait up to ``timeout`` for our Ray/Java processes to end; return what is still alive (should be []).
+
+    ``ignore``: pids that live as long as this process by design (a local Spark's gateway JVM).
+    """
     deadline = time.monotonic() + timeout
-    while (left := our_processes()) and time.monotonic() < deadline:
+    while (left := [p for p in our_processes() if p.pid not in ignore]) and time.monotonic() < deadline:
         time.sleep(1)
     return [f"{p.pid} {p.info.get('name')}" for p in left]
 

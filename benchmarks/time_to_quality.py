@@ -125,6 +125,16 @@ def run_grid(args, out_dir: str) -> dict:
         stop_ray(session)
 
 
+def load_grid(path: Path) -> tuple[dict, dict]:
+    """The grid result and methods of an earlier run's JSON, in the form :func:`run_grid` returns."""
+    old = json.loads(path.read_text())
+    g = old["grid"]
+    grid = {"seconds": g["crossvalidator_fit_seconds"], "refit_seconds": g["refit_seconds"], "points": g["avg_metrics"],
+            "best": g["best"], "spark_start_seconds": g["spark_start_seconds"], "prepare_seconds": g["prepare_seconds"],
+            "rows": old["rows"], "reused_from": old.get("command")}
+    return grid, old["methods"]
+
+
 def run_variant(args, label: str, budget_s: float, out_dir: str) -> dict:
     from tuner.config import Experiment
     from tuner.runner import run_experiment
@@ -151,6 +161,11 @@ def run_variant(args, label: str, budget_s: float, out_dir: str) -> dict:
         "time_budget_s": round(budget_s, 1),
         "spark_start_seconds": s.get("spark_start_seconds"),
         "trials": s.get("trials"),
+        "work_seconds": s.get("work_seconds"),
+        "concurrency": s.get("concurrency"),
+        # overhead.py's ratio; here the budget cuts running trials, whose last partial step is not in work_seconds
+        "overhead": round(s["tune_seconds"] / (s["work_seconds"] / s["concurrency"]), 3)
+        if s.get("work_seconds") and s.get("tune_seconds") else None,
         "best_cv_rmse": curve[-1][1] if curve else None,
         "best_so_far": [{"seconds": t, "cv_rmse": v} for t, v in curve],
         "trial_log": trials,
@@ -211,6 +226,8 @@ def main() -> int:
     p.add_argument("--budget", type=float, default=0.5, help="tuner time budget as a fraction of the grid's CV time")
     p.add_argument("--seed", type=int, default=0, help="search seed")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of: " + ", ".join(VARIANTS))
+    p.add_argument("--grid-from", type=Path, help="reuse the grid (and methods) of an earlier time_to_quality.json "
+                   "with the same data instead of measuring it again; the listed variants are run and merged in")
     p.add_argument("--out", type=Path, default=_common.RESULTS)
     args = p.parse_args()
     labels = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -221,7 +238,13 @@ def main() -> int:
     started = time.time()
     methods: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        grid = run_grid(args, tmp)
+        if args.grid_from:
+            grid, methods = load_grid(args.grid_from)
+            for label in labels:
+                methods.pop(label, None)
+            log(f"grid and {sorted(methods)} taken from {args.grid_from}")
+        else:
+            grid = run_grid(args, tmp)
         grid_cv = grid["seconds"] - grid["refit_seconds"]
         threshold = grid["best"]["cv_rmse"] + TOLERANCE
         log(f"grid: best CV RMSE {grid['best']['cv_rmse']:.4f} at {grid['best']}; CrossValidator.fit "
@@ -274,6 +297,7 @@ def report(args, grid: dict, methods: dict, started: float) -> dict:
             "avg_metrics": grid["points"],
             "spark_start_seconds": grid["spark_start_seconds"],
             "prepare_seconds": grid["prepare_seconds"],
+            "reused_from_earlier_run": grid.get("reused_from"),
         },
         "tolerance": TOLERANCE,
         "quality_threshold": round(grid["best"]["cv_rmse"] + TOLERANCE, 5),
@@ -285,6 +309,8 @@ def report(args, grid: dict, methods: dict, started: float) -> dict:
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "command": " ".join(["python", "benchmarks/time_to_quality.py", *sys.argv[1:]]),
     }
+    if grid.get("reused_from"):
+        result["grid_command"] = grid["reused_from"]
     _common.write_json(result, args.out / "time_to_quality.json")
     try:
         plot(result, args.out / "time_to_quality.png")

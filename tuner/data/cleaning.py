@@ -58,16 +58,11 @@ def clean_ratings(df_raw: DataFrame, cfg: DataConfig) -> tuple[DataFrame, RowCou
             reason, the raw line and (text sources) its 1-based line number.
     """
     parsed = _parse(df_raw, *cfg.rating_scale)
-    counts = _count(parsed)
+    pairs = _per_pair(parsed)
+    counts = _count(pairs)
     if cfg.bad_rows == "fail" and counts.kept != counts.read:
         raise bad_rows_error(df_raw, parsed, counts)
-    ratings = (
-        parsed.filter(F.col("reason").isNull())
-        .groupBy("u", "i")
-        .agg(F.min_by("r", "_pos").alias("rating"))
-        .select(F.col("u").alias("user"), F.col("i").alias("item"), "rating")
-    )
-    return ratings, counts
+    return pairs.filter("_valid").select("user", "item", "rating"), counts
 
 
 def _parse(df_raw: DataFrame, low: float, high: float) -> DataFrame:
@@ -90,17 +85,31 @@ def _parse(df_raw: DataFrame, low: float, high: float) -> DataFrame:
     )
 
 
-def _count(parsed: DataFrame) -> RowCounts:
-    """One job: rows per (reason, pair) for valid rows, per reason otherwise; then rows and pairs per reason."""
+def _per_pair(parsed: DataFrame) -> DataFrame:
+    """Valid rows grouped by (user, item), keeping the first rating in read order; bad rows grouped by reason.
+
+    Nothing filters on ``reason`` before this aggregation, and ``user``, ``item`` and ``_valid`` are
+    aggregates rather than grouping keys, so no filter (ours or a caller's, like the split) is pushed below
+    it into the scan, where Spark would inline the reason expression and re-split each line once per
+    reference (measured 4-6x the CPU).
+    """
     valid = F.col("reason").isNull()
-    per_pair = parsed.groupBy(
-        "reason", F.when(valid, F.col("u")).alias("ku"), F.when(valid, F.col("i")).alias("ki")
-    ).count()
+    return parsed.groupBy("reason", F.when(valid, F.col("u")).alias("_u"), F.when(valid, F.col("i")).alias("_i")).agg(
+        F.count(F.lit(1)).alias("_rows"),
+        F.min("u").alias("user"),  # the group's key for valid rows
+        F.min("i").alias("item"),
+        F.min_by("r", "_pos").alias("rating"),
+        F.max(valid).alias("_valid"),  # the same for every row of a group
+    )
+
+
+def _count(pairs: DataFrame) -> RowCounts:
+    """One job: rows and groups per reason. Valid groups are (user, item) pairs; each bad reason is one group."""
     totals = {
-        row["reason"]: (row["rows"], row["pairs"])
-        for row in per_pair.groupBy("reason").agg(F.sum("count").alias("rows"), F.count(F.lit(1)).alias("pairs")).collect()
+        row["reason"]: (row["rows"], row["groups"])
+        for row in pairs.groupBy("reason").agg(F.sum("_rows").alias("rows"), F.count(F.lit(1)).alias("groups")).collect()
     }
-    valid_rows, pairs = totals.pop(None, (0, 0))
+    valid_rows, kept = totals.pop(None, (0, 0))
     dropped = {reason: totals.get(reason, (0, 0))[0] for reason in REASONS}
-    dropped["duplicate"] = valid_rows - pairs
-    return RowCounts(read=valid_rows + sum(n for n, _ in totals.values()), kept=pairs, dropped=dropped)
+    dropped["duplicate"] = valid_rows - kept
+    return RowCounts(read=valid_rows + sum(rows for rows, _ in totals.values()), kept=kept, dropped=dropped)

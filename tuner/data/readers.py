@@ -96,7 +96,9 @@ def _split_lines(
 ) -> DataFrame:
     """One projection over the scan: its nondeterministic position columns stop Spark from pushing the
     cleaning filters below it and inlining ``split`` into them once per reference (measured 4x slower)."""
-    fields = F.split("value", "\\Q" + separator + "\\E", -1)
+    # A single plain character takes Java's fast non-regex path in String.split; others are quoted.
+    pattern = separator if len(separator) == 1 and separator not in ".$|()[]{}^?*+\\" else f"\\Q{separator}\\E"
+    fields = F.split("value", pattern, -1)
     malformed = F.size(fields) != n_fields
     skip = F.trim("value") == ""
     if header is not None:

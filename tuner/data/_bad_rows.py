@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from tuner.data.cleaning import RowCounts
 
 HINT = "set data.bad_rows: drop to drop and count such rows"
-MESSAGE = "data.bad_rows is 'fail' and {bad} of {read} rows are bad ({by_reason}); the first is {reason} at {where}: {raw!r}; {hint}"
+MESSAGE = (
+    "data.bad_rows is 'fail' and {bad} of {read} rows are bad ({by_reason}); "
+    "the first is {reason} at {where}: {raw!r}; {hint}"
+)
 
 
 def bad_rows_error(df_raw: DataFrame, parsed: DataFrame, counts: RowCounts) -> BadRowsError:

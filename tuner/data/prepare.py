@@ -37,7 +37,8 @@ class PreparedRatings:
 def prepare_ratings(spark: SparkSession, cfg: DataConfig) -> PreparedRatings:
     """Resolve the source (downloading MovieLens if asked), read, clean and split the ratings.
 
-    Runs one Spark job to count rows (more only when ``bad_rows: fail`` finds a bad row).
+    Runs one Spark job to count rows (plus a one-line peek at a generic CSV's header; more jobs only when
+    ``bad_rows: fail`` finds a bad row).
 
     Args:
         spark: any SparkSession (local or inside RayDP).

@@ -4,6 +4,7 @@ import pytest
 
 from tuner.config.schema import DataConfig
 from tuner.data import REASONS, DataError, clean_ratings, prepare_ratings, read_raw
+from tuner.data.readers import RAW_COLUMNS
 
 from ._files import PLANTED_CSV, PLANTED_DROPPED, PLANTED_KEPT, write_lines
 
@@ -12,7 +13,9 @@ pytestmark = pytest.mark.spark
 
 def _clean(spark, path, fmt, **kw):
     cfg = DataConfig(path=str(path), format=fmt, **kw)
-    ratings, rows = clean_ratings(read_raw(spark, str(path), fmt, cfg), cfg)
+    raw = read_raw(spark, str(path), fmt, cfg)
+    assert tuple(raw.columns) == RAW_COLUMNS
+    ratings, rows = clean_ratings(raw, cfg)
     assert rows.read == rows.kept + sum(rows.dropped.values()) and set(rows.dropped) == set(REASONS)
     return {(r.user, r.item, r.rating) for r in ratings.collect()}, rows
 

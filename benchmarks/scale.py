@@ -37,13 +37,7 @@ def fit_all(ctx, params: dict, seed: int) -> dict:
 
     adapter = get_adapter("spark-als")
     train, test = adapter.full_frames(ctx)
-    t0 = time.monotonic()
-    model = adapter.fit(ctx, train, params, seed)
-    t1 = time.monotonic()
-    res = adapter.score(ctx, model, test)
-    t2 = time.monotonic()
-    adapter.release(model)
-    return {**res, "fit_seconds": t1 - t0, "score_seconds": t2 - t1}
+    return adapter.timed_fit_score(ctx, train, test, params, seed)
 
 
 # ---- driver ------------------------------------------------------------------------------------------------

@@ -80,6 +80,14 @@ class ModelAdapter(ABC):
         train, valid = self.fold_frames(ctx, fold)
         if fraction < 1.0:
             train = self.subsample(train, fraction, seed)
+        return self.timed_fit_score(ctx, train, valid, params, seed)
+
+    def timed_fit_score(self, ctx: ServiceContext, train: Any, valid: Any, params: dict, seed: int) -> dict:
+        """Fit on ``train``, score on ``valid``, release the model.
+
+        Returns:
+            Metrics plus ``fit_seconds`` and ``score_seconds``.
+        """
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
         t1 = time.monotonic()

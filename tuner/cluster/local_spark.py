@@ -34,5 +34,6 @@ def local_spark_session(cores: int = 2, driver_memory: str = "2g", app_name: str
         .config("spark.sql.shuffle.partitions", str(max(4, cores * 2)))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.constraintPropagation.enabled", "false")  # see service.spark_configs
         .getOrCreate()
     )

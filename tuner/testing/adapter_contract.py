@@ -45,7 +45,8 @@ class AdapterContract:
         again = adapter.load(ctx, path)
         before, after = adapter.predict(ctx, model, valid), adapter.predict(ctx, again, valid)
         assert len(before) > 0 and before == after
-        assert adapter.score(ctx, model, valid) == adapter.score(ctx, again, valid)
+        # identical predictions; Spark's AUC sums in partition order, so the metric may differ in its last bit
+        assert adapter.score(ctx, again, valid) == pytest.approx(adapter.score(ctx, model, valid), rel=1e-12)
 
     def test_params_round_trip(self, adapter, ctx, params):
         assert json.loads(json.dumps(params)) == params  # as they travel through Tune and summary.json

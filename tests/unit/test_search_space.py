@@ -60,6 +60,21 @@ def test_define_by_run_pickles_for_ray():
     assert pickle.loads(pickle.dumps(space)).params == space.params
 
 
-@pytest.mark.parametrize("n, expected", [(1, 3), (10, 3), (12, 4), (30, 10), (300, 10)])
-def test_tpe_startup_trials_scale_with_the_budget(n, expected):
-    assert startup_trials(n) == expected
+@pytest.mark.parametrize("n, dims, expected", [(1, 2, 3), (10, 2, 3), (12, 4, 4), (30, 4, 10), (300, 9, 10),
+                                                (40, 2, 6), (40, 1, 4)])
+def test_tpe_startup_trials_scale_with_the_budget_and_the_dimensions(n, dims, expected):
+    assert startup_trials(n, dims) == expected
+
+
+def test_an_explicit_startup_count_wins():
+    assert startup_trials(40, 2, explicit=1) == 1
+
+
+def test_the_searcher_counts_only_searched_params():
+    from tuner.config.schema import SearchConfig
+    from tuner.search import make_searcher
+
+    params = {"rank": IntSpec(type="int", low=1, high=3), "maxIter": 5,
+              "regParam": LogUniformSpec(type="loguniform", low=0.01, high=1.0)}
+    searcher = make_searcher(SearchConfig(num_samples=40), params, "rmse", "min")
+    assert searcher._sampler._n_startup_trials == 6

@@ -217,6 +217,7 @@ class SearchConfig(_Frozen):
     metric: str | None = None  # None: the model's default objective
     mode: Literal["min", "max"] | None = None
     time_budget_s: Annotated[float, Field(gt=0)] | None = None
+    startup_trials: Annotated[int, Field(ge=1)] | None = None  # TPE's random start; None: from dims and budget
 
 
 class SchedulerConfig(_Frozen):

@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tuner.config.schema import SchedulerConfig, SearchConfig
-from tuner.search.space import DefineByRun
+from tuner.search.space import DefineByRun, flat_space
 
 
-def startup_trials(num_samples: int) -> int:
-    """Random trials before TPE models the space: a third of the budget, between 3 and 10 (Optuna's default)."""
-    return max(3, min(10, num_samples // 3))
+def startup_trials(num_samples: int, dims: int, explicit: int | None = None) -> int:
+    """Random trials before TPE models the space.
+
+    Args:
+        num_samples: the trial budget.
+        dims: how many parameters are searched (branch parameters included).
+        explicit: ``search.startup_trials`` if the user set it; it wins.
+
+    Returns:
+        ``explicit``, else ``2 * (dims + 1)`` (the usual space-filling start of model-based search) capped by a
+        third of the budget and by Optuna's default of 10, and at least 3.
+    """
+    if explicit is not None:
+        return explicit
+    return max(3, min(10, num_samples // 3, 2 * (dims + 1)))
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mode: str):
@@ -24,7 +36,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mod
 
     if cfg.sampler == "tpe":
         sampler = optuna.samplers.TPESampler(
-            seed=cfg.seed, n_startup_trials=startup_trials(cfg.num_samples), constant_liar=True, multivariate=True
+            seed=cfg.seed, n_startup_trials=startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials),
+            constant_liar=True, multivariate=True,
         )
     else:
         sampler = optuna.samplers.RandomSampler(seed=cfg.seed)

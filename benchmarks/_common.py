@@ -59,13 +59,10 @@ def our_processes() -> list[psutil.Process]:
     return found
 
 
-def check_no_leaks(timeout: float = 30.0, ignore: set[int] = frozenset()) -> list[str]:
-    """Wait up to ``timeout`` for our Ray/Java processes to end; return what is still alive (should be []).
-
-    ``ignore``: pids that live as long as this process by design (a local Spark's gateway JVM).
-    """
+def check_no_leaks(timeout: float = 30.0) -> list[str]:
+    """Wait up to ``timeout`` for our Ray/Java processes to end; return what is still alive (should be [])."""
     deadline = time.monotonic() + timeout
-    while (left := [p for p in our_processes() if p.pid not in ignore]) and time.monotonic() < deadline:
+    while (left := our_processes()) and time.monotonic() < deadline:
         time.sleep(1)
     return [f"{p.pid} {p.info.get('name')}" for p in left]
 

@@ -49,7 +49,7 @@ def main() -> int:
     import ray
 
     from tuner.cluster import ServiceContext, kill_service, start_ray, start_service, stop_ray
-    from tuner.cluster.local_spark import local_spark_session
+    from tuner.cluster.local_spark import local_spark_session, stop_local_spark
     from tuner.config import Experiment
     from tuner.models import _tasks
     from tuner.models.registry import get_adapter
@@ -86,7 +86,7 @@ def main() -> int:
             kill_service(service)
             stop_ray(session)
             if local is not None:
-                local.stop()
+                stop_local_spark(local)
 
     med = {side: {k: _common.median([r[k] for r in rs]) for k in ("fit_seconds", "score_seconds")}
            for side, rs in runs.items()}
@@ -113,11 +113,7 @@ def main() -> int:
     result["target_met"] = result["ratio_fit"] <= TARGET
     _common.write_json(result, args.out / "raydp_vs_local.json")
     plot(result, args.out / "raydp_vs_local.png")
-    # The local Spark's gateway JVM lives until this process exits (pyspark never stops it): not a leak.
-    from pyspark import SparkContext
-
-    gateway = getattr(getattr(SparkContext._gateway, "proc", None), "pid", None)
-    left = _common.check_no_leaks(ignore={gateway} if gateway else set())
+    left = _common.check_no_leaks()  # stop_local_spark ended the local gateway JVM too
     if left:
         print(f"[raydp_vs_local] warning: still alive: {left}", file=sys.stderr)
     print(_common.json.dumps({k: result[k] for k in ("raydp", "local", "ratio_fit", "ratio_fit_plus_score",

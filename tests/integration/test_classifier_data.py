@@ -11,18 +11,9 @@ from tuner.data.tabular import TableError, prepare_table
 from tuner.models import get_adapter
 from tuner.testing.adapter_contract import AdapterContract
 
-pytestmark = [pytest.mark.spark]
+from tests.shared_data import TELCO
 
-TELCO = "/work/shared/data/churn/Telco-Customer-Churn.csv"  # read in place, never copied into the repo
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from tuner.cluster.local_spark import local_spark_session
-
-    session = local_spark_session(cores=2, driver_memory="1g", app_name="tuner-classifier-tests")
-    yield session
-    session.stop()
+pytestmark = [pytest.mark.spark]  # the session-wide local Spark of tests/conftest.py
 
 
 def write_csv(tmp_path, lines):
@@ -63,8 +54,9 @@ def test_unseen_category_is_kept_not_a_crash(spark):
     assert len(adapter.predict(ctx, model, odd)) == valid.count()
 
 
+@pytest.mark.skipif(not TELCO.is_file(), reason="the Telco churn CSV is not on this machine")
 def test_stratified_split_and_accounting_on_the_real_telco_csv(spark):
-    cfg = DataConfig(format="csv", path=TELCO, label="Churn", folds=3, missing="drop")
+    cfg = DataConfig(format="csv", path=str(TELCO), label="Churn", folds=3, missing="drop")
     p = prepare_table(spark, cfg)
     assert p.counts.as_dict() == {"read": 7043, "kept": 7032,
                                   "dropped": {"missing_label": 0, "non_numeric": 0, "missing_value": 11}}

@@ -12,7 +12,7 @@ from tests.integration.conftest import ROOT, run_cli
 
 pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow]
 
-TELCO = "/work/shared/data/churn/Telco-Customer-Churn.csv"
+from tests.shared_data import TELCO
 TINY = ["--set", "search.num_samples=4", "--set", "data.folds=2", "--set", "ray.dashboard_port=0",
         "--set", "ray.object_store_memory_mb=300", "--set", "trial.timeout_s=300"]
 
@@ -45,7 +45,7 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     assert summary["test_metrics"]["auc_roc"] > 0.7
 
 
-@pytest.mark.skipif(not os.path.exists(TELCO), reason="the Telco churn CSV is not on this machine")
+@pytest.mark.skipif(not TELCO.is_file(), reason="the Telco churn CSV is not on this machine")
 def test_sklearn_experiment_on_the_real_telco_csv(tmp_path, no_leaks):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_sklearn.yaml"), *TINY,
                    "--set", "data.format=csv", "--set", f"data.path={TELCO}", "--set", "data.label=Churn",

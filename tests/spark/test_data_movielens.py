@@ -1,15 +1,14 @@
 """The real MovieLens ml-latest-small ratings.csv from the shared data folder (read in place, never copied)."""
 
-from pathlib import Path
-
 import pytest
 
 from tuner.config.schema import DataConfig
 from tuner.data import prepare_ratings
 
+from tests.shared_data import ML_LATEST_SMALL
+
 pytestmark = pytest.mark.spark
 
-ML_LATEST_SMALL = Path(__file__).resolve().parents[3] / "shared" / "data" / "movielens" / "ml-latest-small"
 
 
 @pytest.mark.skipif(not (ML_LATEST_SMALL / "ratings.csv").is_file(), reason="shared MovieLens data not present")

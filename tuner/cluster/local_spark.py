@@ -37,3 +37,31 @@ def local_spark_session(cores: int = 2, driver_memory: str = "2g", app_name: str
         .config("spark.sql.constraintPropagation.enabled", "false")  # see service.spark_configs
         .getOrCreate()
     )
+
+
+def stop_local_spark(session, timeout: float = 30.0) -> None:
+    """Stop a local session *and* its gateway JVM, which ``SparkSession.stop()`` leaves running until this
+    Python process exits; a later :func:`local_spark_session` then starts a fresh JVM.
+
+    Args:
+        session: a session from :func:`local_spark_session`.
+        timeout: seconds to wait for the JVM to exit before it is killed.
+    """
+    import subprocess
+
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    session.stop()
+    if gateway is None:
+        return
+    proc = getattr(gateway, "proc", None)  # set by pyspark's launch_gateway; absent for an attached gateway
+    gateway.shutdown()
+    SparkContext._gateway = SparkContext._jvm = None
+    if proc is not None:
+        proc.stdin.close()  # the JVM exits on EOF from its parent
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
 
 
 def experiment(args, out_dir: str):
@@ -44,7 +45,7 @@ def main() -> int:
     p.add_argument("--trials", type=int, default=6)
     p.add_argument("--folds", type=int, default=3)
     p.add_argument("--max-iter", type=int, default=10)
-    p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--out", type=Path, default=_common.RESULTS)
     args = p.parse_args()
 
     from tuner.runner import run_experiment
@@ -71,27 +72,20 @@ def main() -> int:
         "target": 1.15,
         "versions": s["versions"],
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "overhead.json").write_text(json.dumps(result, indent=2) + "\n")
+    _common.write_json(result, args.out / "overhead.json")
     _plot(result, args.out / "overhead.png")
     print(json.dumps(result, indent=2))
     return 0
 
 
 def _plot(r: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.barh(["ideal (work / concurrency)", "Tune wall time"], [r["ideal_seconds"], r["tune_wall_seconds"]],
             color=["tab:gray", "tab:blue"])
     ax.set_xlabel("seconds")
     ax.set_title(f"Platform overhead {r['overhead']:.2f}x (target <= {r['target']})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

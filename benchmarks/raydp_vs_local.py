@@ -131,9 +131,7 @@ def plot(r: dict, path: Path) -> None:
     ax.set_xticks([0, 1], ["plain local[2] Spark", "tuner service (RayDP, 1x2 cores)"])
     ax.set_ylabel("ALS fit seconds (bar: median)")
     ax.set_title(f"RayDP / local fit time: {r['ratio_fit']:.2f}x (target <= {r['target']})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

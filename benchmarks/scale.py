@@ -182,9 +182,7 @@ def plot(r: dict, path: Path) -> None:
     a2.set_ylabel("peak RSS (MiB)")
     a2.set_title(f"driver growth {r['driver_growth_mib']} MiB (target < {r['driver_target_mib']})")
     a2.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

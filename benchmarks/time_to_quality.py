@@ -346,9 +346,7 @@ def plot(r: dict, path: Path) -> None:
     ax.set_ylabel("best CV RMSE so far")
     ax.set_title(f"Time to quality, ALS, {r['rows']['train']:,} training rows, {r['folds']} folds, 2 cores")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

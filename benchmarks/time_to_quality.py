@@ -91,7 +91,7 @@ def base_experiment(args, name: str, out_dir: str) -> dict:
             "rank": {"type": "logint", "low": min(RANKS), "high": max(RANKS)},
             "regParam": {"type": "loguniform", "low": min(REG_PARAMS), "high": max(REG_PARAMS)},
             "maxIter": args.max_iter}},
-        "search": {"num_samples": args.trials, "seed": args.seed},
+        "search": {"num_samples": args.trials, "seed": args.seeds[0]},
         "spark": _common.SPARK,
         "ray": _common.RAY,
         "trial": {"timeout_s": 1800},
@@ -128,6 +128,9 @@ def run_grid(args, out_dir: str) -> dict:
 def load_grid(path: Path) -> tuple[dict, dict]:
     """The grid result and methods of an earlier run's JSON, in the form :func:`run_grid` returns."""
     old = json.loads(path.read_text())
+    for label, m in old["methods"].items():  # a JSON from before --seeds holds one run per method
+        if "runs" not in m:
+            old["methods"][label] = summarize([{**m, "seed": 0}], old["grid"]["cv_seconds"])
     g = old["grid"]
     grid = {"seconds": g["crossvalidator_fit_seconds"], "refit_seconds": g["refit_seconds"], "points": g["avg_metrics"],
             "best": g["best"], "spark_start_seconds": g["spark_start_seconds"], "prepare_seconds": g["prepare_seconds"],
@@ -135,7 +138,7 @@ def load_grid(path: Path) -> tuple[dict, dict]:
     return grid, old["methods"]
 
 
-def run_variant(args, label: str, budget_s: float, out_dir: str) -> dict:
+def run_variant(args, label: str, budget_s: float, out_dir: str, seed: int) -> dict:
     from tuner.config import Experiment
     from tuner.runner import run_experiment
 
@@ -143,6 +146,7 @@ def run_variant(args, label: str, budget_s: float, out_dir: str) -> dict:
     for key, block in VARIANTS[label].items():
         cfg[key] = {**cfg.get(key, {}), **block}
     cfg["search"]["time_budget_s"] = budget_s
+    cfg["search"]["seed"] = seed
     marks = {}
 
     def echo(*a):
@@ -156,6 +160,7 @@ def run_variant(args, label: str, budget_s: float, out_dir: str) -> dict:
     trials = completions(outcome.run_dir / "tune", args.folds, marks.get("tune_start"))
     curve = best_so_far([(t["completed_at_s"], t["cv_rmse"]) for t in trials if t["cv_rmse"] is not None])
     return {
+        "seed": seed,
         "status": s["status"],
         "tune_seconds": s.get("tune_seconds"),
         "time_budget_s": round(budget_s, 1),
@@ -211,6 +216,26 @@ def time_to(curve: list[dict], threshold: float) -> float | None:
     return next((p["seconds"] for p in curve if p["cv_rmse"] <= threshold), None)
 
 
+def summarize(runs: list[dict], grid_cv: float | None) -> dict:
+    """One method over its search seeds: the median time to quality (a seed that never got there counts as
+    slower than every seed that did; if that is the median, the method did not get there) and its ratio."""
+    times = sorted(r["time_to_quality_s"] if r.get("time_to_quality_s") is not None else math.inf for r in runs)
+    mid = times[(len(times) - 1) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
+    med = None if math.isinf(mid) else round(mid, 1)
+    ratio = round(med / grid_cv, 3) if med is not None and grid_cv else None
+    return {
+        "runs": runs,
+        "seeds": [r["seed"] for r in runs],
+        "reached": f"{sum(r.get('time_to_quality_s') is not None for r in runs)}/{len(runs)}",
+        "median_time_to_quality_s": med,
+        "median_ratio_to_grid_cv": ratio,
+        "target_met": bool(ratio is not None and ratio <= TARGET_RATIO),
+        "best_cv_rmse": min((r["best_cv_rmse"] for r in runs if r.get("best_cv_rmse") is not None), default=None),
+        "overhead_median": _common.median([r["overhead"] for r in runs if r.get("overhead")]) if any(
+            r.get("overhead") for r in runs) else None,
+    }
+
+
 def log(msg: str) -> None:
     print(f"[ttq {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -224,12 +249,14 @@ def main() -> int:
     p.add_argument("--max-iter", type=int, default=10)
     p.add_argument("--trials", type=int, default=40, help="most trials per tuner variant (the budget ends it first)")
     p.add_argument("--budget", type=float, default=0.5, help="tuner time budget as a fraction of the grid's CV time")
-    p.add_argument("--seed", type=int, default=0, help="search seed")
+    p.add_argument("--seeds", default="0", help="comma-separated search seeds; each variant runs once per seed "
+                   "and the median time to quality counts (data and folds stay the same)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of: " + ", ".join(VARIANTS))
     p.add_argument("--grid-from", type=Path, help="reuse the grid (and methods) of an earlier time_to_quality.json "
                    "with the same data instead of measuring it again; the listed variants are run and merged in")
     p.add_argument("--out", type=Path, default=_common.RESULTS)
     args = p.parse_args()
+    args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     labels = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = set(labels) - set(VARIANTS)
     if unknown:
@@ -252,31 +279,31 @@ def main() -> int:
         budget = max(30.0, args.budget * grid_cv)
         result = report(args, grid, methods, started)  # written after every method: a cut-off run keeps the rest
         for label in labels:
-            log(f"{label}: budget {budget:.0f} s")
-            try:
-                m = run_variant(args, label, budget, tmp)
-            except Exception as exc:  # noqa: BLE001 - record the failure, keep the other methods
-                log(f"{label} failed: {exc!r}")
-                methods[label] = {"error": repr(exc)[:500], "best_so_far": [], "best_cv_rmse": None,
-                                  "time_to_quality_s": None, "ratio_to_grid_cv": None, "target_met": False,
-                                  "trials": None, "tune_seconds": None}
-                continue
-            ttq = time_to(m["best_so_far"], threshold)
-            m.update(time_to_quality_s=ttq, ratio_to_grid_cv=round(ttq / grid_cv, 3) if ttq else None,
-                     ratio_to_grid_fit=round(ttq / grid["seconds"], 3) if ttq else None,
-                     target_met=bool(ttq is not None and ttq <= TARGET_RATIO * grid_cv))
-            log(f"{label}: best {m['best_cv_rmse']}, reached {threshold:.4f} at "
-                f"{'%.0f s' % ttq if ttq else 'never within the budget'}")
-            methods[label] = m
-            result = report(args, grid, methods, started)
-            leftover = _common.check_no_leaks()
-            if leftover:
-                log(f"warning: processes still alive after {label}: {leftover}")
+            runs = []
+            for seed in args.seeds:
+                log(f"{label}, seed {seed}: budget {budget:.0f} s")
+                try:
+                    m = run_variant(args, label, budget, tmp, seed)
+                except Exception as exc:  # noqa: BLE001 - record the failure, keep the other runs
+                    log(f"{label}, seed {seed} failed: {exc!r}")
+                    m = {"seed": seed, "error": repr(exc)[:500], "best_so_far": [], "best_cv_rmse": None,
+                         "trials": None, "tune_seconds": None}
+                ttq = time_to(m["best_so_far"], threshold)
+                m.update(time_to_quality_s=ttq, ratio_to_grid_cv=round(ttq / grid_cv, 3) if ttq else None)
+                log(f"{label}, seed {seed}: best {m['best_cv_rmse']}, reached {threshold:.4f} at "
+                    f"{'%.0f s' % ttq if ttq else 'never within the budget'}")
+                runs.append(m)
+                methods[label] = summarize(runs, grid_cv)
+                result = report(args, grid, methods, started)
+                leftover = _common.check_no_leaks()
+                if leftover:
+                    log(f"warning: processes still alive after {label}: {leftover}")
         result = report(args, grid, methods, started)
 
     print(json.dumps({k: result[k] for k in ("grid", "quality_threshold")} | {
-        "methods": {k: {x: v[x] for x in ("best_cv_rmse", "time_to_quality_s", "ratio_to_grid_cv", "target_met",
-                                           "trials")} for k, v in methods.items()}}, indent=2))
+        "methods": {k: {x: v[x] for x in ("best_cv_rmse", "reached", "median_time_to_quality_s",
+                                           "median_ratio_to_grid_cv", "target_met")} for k, v in methods.items()}},
+        indent=2))
     return 0
 
 
@@ -303,6 +330,7 @@ def report(args, grid: dict, methods: dict, started: float) -> dict:
         "quality_threshold": round(grid["best"]["cv_rmse"] + TOLERANCE, 5),
         "target_ratio": TARGET_RATIO,
         "tuner_budget_fraction": args.budget,
+        "search_seeds": args.seeds,
         "data_fractions": FRACTIONS,
         "methods": methods,
         "wall_seconds": round(time.time() - started, 1),
@@ -327,19 +355,25 @@ def plot(r: dict, path: Path) -> None:
     colors = {"tuner TPE+ASHA": "tab:blue", "tuner random+ASHA": "tab:orange",
               "tuner TPE+ASHA+data fractions": "tab:green"}
     for label, m in r["methods"].items():
-        pts = m["best_so_far"]
-        if not pts:
-            continue
-        xs = [p["seconds"] for p in pts] + [m["tune_seconds"] or pts[-1]["seconds"]]
-        ys = [p["cv_rmse"] for p in pts] + [pts[-1]["cv_rmse"]]
-        ax.step(xs, ys, where="post", color=colors.get(label), label=label, marker="o", markersize=3)
+        shown = False
+        for run in m["runs"]:
+            pts = run["best_so_far"]
+            if not pts:
+                continue
+            xs = [p["seconds"] for p in pts] + [run["tune_seconds"] or pts[-1]["seconds"]]
+            ys = [p["cv_rmse"] for p in pts] + [pts[-1]["cv_rmse"]]
+            name = f"{label} (median of {len(m['runs'])} seeds: {m['median_ratio_to_grid_cv'] or 'not reached'})"
+            ax.step(xs, ys, where="post", color=colors.get(label), label=None if shown else name, marker="o",
+                    markersize=3, alpha=0.8 if len(m["runs"]) == 1 else 0.5)
+            shown = True
     ax.scatter([g["cv_seconds"]], [g["best"]["cv_rmse"]], color="black", marker="s", zorder=5,
                label=f"CrossValidator grid ({len(g['avg_metrics'])} maps; CV part)")
     ax.scatter([horizon], [g["best"]["cv_rmse"]], color="black", marker="x", zorder=5, label="grid incl. final refit")
     ax.axhline(r["quality_threshold"], color="gray", linestyle="--", linewidth=1, label="grid best + 0.002")
     ax.axvline(r["target_ratio"] * g["cv_seconds"], color="red", linestyle=":", linewidth=1,
                label=f"{r['target_ratio']}x grid CV time")
-    ys = [p["cv_rmse"] for m in r["methods"].values() for p in m["best_so_far"]] + [g["best"]["cv_rmse"]]
+    ys = [p["cv_rmse"] for m in r["methods"].values() for run in m["runs"] for p in run["best_so_far"]]
+    ys.append(g["best"]["cv_rmse"])
     lo = min(ys)
     ax.set_ylim(lo - 0.005, min(max(ys), lo + 0.08) + 0.005)
     ax.set_xlabel("seconds since the search began (Spark start and data preparation excluded)")

@@ -10,14 +10,15 @@ import pytest
 
 from tests.integration.conftest import ROOT, run_cli
 
-pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow]
-
 from tests.shared_data import TELCO
+
+pytestmark = [pytest.mark.cluster, pytest.mark.spark]
+
 TINY = ["--set", "search.num_samples=4", "--set", "data.folds=2", "--set", "ray.dashboard_port=0",
         "--set", "ray.object_store_memory_mb=300", "--set", "trial.timeout_s=300"]
 
 
-def _finished(tmp_path, proc) -> tuple[dict, dict]:
+def _finished(tmp_path, proc, failed: int = 0) -> tuple[dict, dict]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^Test AUC: 0\.\d\d$", proc.stdout, re.M), proc.stdout
     (run_dir,) = (tmp_path / "runs").iterdir()
@@ -27,7 +28,7 @@ def _finished(tmp_path, proc) -> tuple[dict, dict]:
     assert rows["read"] == rows["kept"] + sum(rows["dropped"].values())
     assert rows["train"] + rows["test"] == rows["kept"]
     t = summary["trials"]
-    assert t["completed"] >= 1 and t["completed"] + t["pruned"] == 4 and t["failed"] == 0
+    assert t["completed"] >= 1 and t["completed"] + t["pruned"] + t["failed"] == 4 and t["failed"] == failed
     assert summary["metric"] == "auc_roc" and 0.5 < summary["test_metrics"]["auc_roc"] <= 1
     assert set(summary["test_metrics"]) == {"auc_roc", "auc_pr", "log_loss", "accuracy", "f1"}
     assert card["reload_identical"] is True and card["test_metrics"] == summary["test_metrics"]
@@ -46,11 +47,18 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
 
 
 @pytest.mark.skipif(not TELCO.is_file(), reason="the Telco churn CSV is not on this machine")
-def test_sklearn_experiment_on_the_real_telco_csv(tmp_path, no_leaks):
-    proc = run_cli("run", str(ROOT / "experiments" / "churn_sklearn.yaml"), *TINY,
+def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path, no_leaks, monkeypatch):
+    """The second trial hangs on its second fold (in its own worker, not in Spark): trial.timeout_s stops it,
+    it is recorded as failed, and the run goes on."""
+    monkeypatch.setenv("TUNER_INJECT_FAULT", "hang@fold1:trial=2")
+    proc = run_cli("run", str(ROOT / "experiments" / "churn_sklearn.yaml"), *TINY, "--set", "trial.timeout_s=60",
+                   "--set", "scheduler.type=fifo",  # every trial reaches fold 1, so the hang cannot be pruned away
                    "--set", "data.format=csv", "--set", f"data.path={TELCO}", "--set", "data.label=Churn",
                    "--set", f"output.dir={tmp_path / 'runs'}", cwd=tmp_path, timeout=600)
-    summary, card = _finished(tmp_path, proc)
+    summary, card = _finished(tmp_path, proc, failed=1)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    board = (run_dir / "leaderboard.csv").read_text()
+    assert "ran past trial.timeout_s=60" in board, board
     rows = summary["rows"]
     assert rows["read"] == 7043 and rows["missing_values"] == {"TotalCharges": 11}  # blank strings, imputed
     assert rows["ignored_id_like"] == ["customerID"] and rows["positive_label"] == "Yes"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import ray
 from ray import tune
 
 from tuner.cluster.errors import TrialTimeout
 from tuner.models import _tasks
-from tuner.testing.faults import active_faults, fault_for, kill_an_executor, sleeping_job
+from tuner.testing.faults import active_faults, fault_for, kill_an_executor, sleeping_job, trial_number
 
 
 class TrialFailed(RuntimeError):
@@ -55,16 +57,23 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
     """
     trial_id = tune.get_context().get_trial_id()
     faults = active_faults()
+    index = trial_number(trial_id, tune.get_context().get_trial_dir()) if faults else None
     history: dict[str, list[float]] = {m: [] for m in metrics}
     extra: dict[str, float] = {}
     work = 0.0
     for fold, fraction in budget_steps(folds, fractions):
-        hit = fault_for(faults, config, fold) if fraction == 1.0 else None
+        hit = fault_for(faults, {**config, "trial": index}, fold) if fraction == 1.0 else None
         if hit == "raise":
             raise RuntimeError(f"injected fault on fold {fold}")
         if data is not None:  # an adapter whose trials fit here, in this worker, on the data handle
             ref = None
-            res = _tasks.fit_fold_here(data, model_type, config, fold, seed, fraction)
+            work_fn = ((lambda: time.sleep(10 * timeout_s + 60)) if hit == "hang" else
+                       (lambda: _tasks.fit_fold_here(data, model_type, config, fold, seed, fraction)))
+            try:
+                res = within(timeout_s, work_fn)
+            except TimeoutError:
+                raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; the trial's worker is "
+                                   "stopped") from None
         elif hit == "hang":
             ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
         else:
@@ -98,3 +107,27 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
             "work_seconds": work,
             "cold_start_dropped": res.get("cold_start_dropped", 0),
         })
+
+
+def within(timeout_s: float, fn):
+    """``fn()`` in a daemon thread, its result or its exception; ``TimeoutError`` after ``timeout_s``.
+
+    A fit that overruns keeps its thread until Tune stops the failed trial's actor, whose process exit ends it
+    (a daemon thread does not hold the process).
+    """
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller as is
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="tuner-fold", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise TimeoutError(timeout_s)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

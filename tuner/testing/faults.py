@@ -1,9 +1,12 @@
 """Fault injection for tests of failure handling, driven by one environment variable.
 
-``TUNER_INJECT_FAULT="<kind>[@fold<k>][:<param>=<value>]"`` (several separated by commas) makes matching trials misbehave on fold k
-(default 0) inside a real run: ``raise`` (the trial raises), ``nan`` (the fold's metric is NaN),
-``hang`` (the fold runs a Spark job that sleeps far past ``trial.timeout_s``), ``kill_executor`` (a RayDP
-executor actor is killed a second after the fold's fit starts). Unset, nothing happens.
+``TUNER_INJECT_FAULT="<kind>[@fold<k>][:<param>=<value>]"`` (several separated by commas) makes matching trials
+misbehave on fold k (default 0) inside a real run: ``raise`` (the trial raises), ``nan`` (the fold's metric is
+NaN), ``hang`` (the fold runs a Spark job, or for trials in their own worker a sleep, far past
+``trial.timeout_s``), ``kill_executor`` (a RayDP executor actor is killed a second after the fold's fit starts). ``<param>`` is a trial parameter, or ``trial``:
+the trial's number in the run (1, 2, ...: the order Tune created them), which picks one trial whatever the
+sampler draws. Unset, nothing
+happens.
 """
 
 from __future__ import annotations
@@ -65,3 +68,9 @@ def kill_an_executor(delay_s: float = 1.0) -> str:
     match = next(a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"] == names[0])
     ray.kill(ray.get_actor(names[0], namespace=match["namespace"]), no_restart=False)
     return names[0]
+
+
+def trial_number(trial_id: str, trial_dir: str) -> int | None:
+    """The n-th trial Tune created (1-based), read from its directory ``<trainable>_<id>_<n>_<params>_<date>``."""
+    m = re.search(re.escape(f"_{trial_id}_") + r"(\d+)_", os.path.basename(os.path.normpath(trial_dir or "")))
+    return int(m[1]) if m else None

@@ -27,3 +27,13 @@ def test_grace_period_may_reach_into_the_fraction_steps():
     with pytest.raises(ConfigError, match=r"grace_period \(6\) must be <= the budget steps \(5"):
         load_experiment("experiments/quickstart.yaml", ["scheduler.data_fractions=[0.1, 0.3]",
                                                         "scheduler.grace_period=6"])
+
+
+def test_als_divides_regparam_by_the_data_fraction_and_other_models_keep_their_params():
+    from tuner.models import get_adapter
+
+    als = get_adapter("spark-als")
+    assert als.fraction_params({"rank": 16, "regParam": 0.03}, 0.1) == pytest.approx({"rank": 16, "regParam": 0.3})
+    assert als.fraction_params({"rank": 16}, 0.5) == {"rank": 16, "regParam": 0.2}
+    params = {"regParam": 0.01, "maxIter": 5}
+    assert get_adapter("spark-logreg").fraction_params(params, 0.1) == params

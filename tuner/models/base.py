@@ -68,6 +68,11 @@ class ModelAdapter(ABC):
         """A seeded sample of about ``fraction`` of ``frame``'s rows (the data-fraction budget)."""
         return frame.sample(fraction=fraction, seed=seed)
 
+    def fraction_params(self, params: dict, fraction: float) -> dict:
+        """The params to fit with on a ``fraction`` of the rows so that the fit stands for ``params`` on all of
+        them (the data-fraction budget ranks configurations by these fits). Default: unchanged."""
+        return params
+
     def release(self, model: Any) -> None:
         """Free what a fitted model keeps cached (called after a trial scores it)."""
 
@@ -80,6 +85,7 @@ class ModelAdapter(ABC):
         train, valid = self.fold_frames(ctx, fold)
         if fraction < 1.0:
             train = self.subsample(train, fraction, seed)
+            params = self.fraction_params(params, fraction)
         return self.timed_fit_score(ctx, train, valid, params, seed)
 
     def timed_fit_score(self, ctx: ServiceContext, train: Any, valid: Any, params: dict, seed: int) -> dict:

@@ -19,6 +19,7 @@ import ray
 
 from tuner.cluster.errors import InsufficientResources, SparkStartTimeout
 from tuner.cluster.java import JAVA_OPTIONS, ensure_java
+from tuner.cluster.local_spark import SQL_CONF
 from tuner.config.schema import SparkConfig
 
 _UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
@@ -54,10 +55,7 @@ def spark_configs(cfg: SparkConfig, checkpoint_dir: str | None) -> dict[str, str
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(max(4, 2 * cfg.executors * cfg.executor_cores)),
         "spark.default.parallelism": str(max(4, 2 * cfg.executors * cfg.executor_cores)),
-        "spark.sql.ansi.enabled": "false",
-        # constraint propagation over the per-column validity flags of a wide table (Telco's 20 columns)
-        # grows exponentially: the driver ran out of a 1 GiB heap planning the split; off, it plans in ~1 s
-        "spark.sql.constraintPropagation.enabled": "false",
+        **SQL_CONF,
         "spark.driver.host": "127.0.0.1" if os.environ.get("SPARK_LOCAL_IP") == "127.0.0.1" else "",
     }
     conf = {k: v for k, v in conf.items() if v != ""}

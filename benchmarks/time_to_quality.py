@@ -220,7 +220,7 @@ def summarize(runs: list[dict], grid_cv: float | None) -> dict:
     """One method over its search seeds: the median time to quality (a seed that never got there counts as
     slower than every seed that did; if that is the median, the method did not get there) and its ratio."""
     times = sorted(r["time_to_quality_s"] if r.get("time_to_quality_s") is not None else math.inf for r in runs)
-    mid = times[(len(times) - 1) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
+    mid = _common.median(times)
     med = None if math.isinf(mid) else round(mid, 1)
     ratio = round(med / grid_cv, 3) if med is not None and grid_cv else None
     return {

@@ -58,6 +58,7 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
     trial_id = tune.get_context().get_trial_id()
     faults = active_faults()
     index = trial_number(trial_id, tune.get_context().get_trial_dir()) if faults else None
+    hang_s = 10 * timeout_s + 60  # an injected hang outlasts any timeout
     history: dict[str, list[float]] = {m: [] for m in metrics}
     extra: dict[str, float] = {}
     work = 0.0
@@ -67,7 +68,7 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
             raise RuntimeError(f"injected fault on fold {fold}")
         if data is not None:  # an adapter whose trials fit here, in this worker, on the data handle
             ref = None
-            work_fn = ((lambda: time.sleep(10 * timeout_s + 60)) if hit == "hang" else
+            work_fn = ((lambda: time.sleep(hang_s)) if hit == "hang" else
                        (lambda: _tasks.fit_fold_here(data, model_type, config, fold, seed, fraction)))
             try:
                 res = within(timeout_s, work_fn)
@@ -75,7 +76,7 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
                 raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; the trial's worker is "
                                    "stopped") from None
         elif hit == "hang":
-            ref = service.call.remote(sleeping_job, 10 * timeout_s + 60, group=trial_id)
+            ref = service.call.remote(sleeping_job, hang_s, group=trial_id)
         else:
             ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, fraction, group=trial_id)
         if hit == "kill_executor":

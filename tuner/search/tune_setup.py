@@ -35,10 +35,9 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mod
     from ray.tune.search.optuna import OptunaSearch
 
     if cfg.sampler == "tpe":
-        sampler = optuna.samplers.TPESampler(
-            seed=cfg.seed, n_startup_trials=startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials),
-            constant_liar=True, multivariate=True,
-        )
+        startup = startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials)
+        sampler = optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=startup, constant_liar=True,
+                                             multivariate=True)
     else:
         sampler = optuna.samplers.RandomSampler(seed=cfg.seed)
     return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler)

@@ -3,10 +3,9 @@
 ``TUNER_INJECT_FAULT="<kind>[@fold<k>][:<param>=<value>]"`` (several separated by commas) makes matching trials
 misbehave on fold k (default 0) inside a real run: ``raise`` (the trial raises), ``nan`` (the fold's metric is
 NaN), ``hang`` (the fold runs a Spark job, or for trials in their own worker a sleep, far past
-``trial.timeout_s``), ``kill_executor`` (a RayDP executor actor is killed a second after the fold's fit starts). ``<param>`` is a trial parameter, or ``trial``:
-the trial's number in the run (1, 2, ...: the order Tune created them), which picks one trial whatever the
-sampler draws. Unset, nothing
-happens.
+``trial.timeout_s``), ``kill_executor`` (a RayDP executor actor is killed a second after the fold's fit starts).
+``<param>`` is a trial parameter, or ``trial``: the trial's number in the run (1, 2, ...: the order Tune created
+them), which picks one trial whatever the sampler draws. Unset, nothing happens.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Where runs are recorded besides the run directory: MLflow runs and the Optuna study storage."""

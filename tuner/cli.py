@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_USAGE = 2
+from tuner.errors import EXIT_USAGE
 
 _EPILOG = """examples:
   tuner validate experiments/quickstart.yaml
@@ -66,120 +66,99 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tuner`` console script."""
+    """Entry point of the ``tuner`` console script.
+
+    Returns:
+        0 on success; a ``TunerError``'s exit code (2 for a user mistake, 1 for a failed run); 130 if interrupted.
+    """
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
         return EXIT_USAGE
-    if args.command == "resume":
-        from tuner.runner import resume_run
+    import signal
 
-        return _guarded(lambda: resume_run(args.run_dir, address=args.address))
-    if args.command == "export":
-        return _export(args.run_dir, args.out)
-    if args.command == "status":
-        return _status(args.run_dir)
-    if args.command == "doctor":
-        from tuner.runner.doctor import run_doctor
+    from tuner.errors import find_tuner_error
 
-        return run_doctor(address=args.address)
-    from tuner.config import ConfigError, load_experiment
-
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated run cleans up like Ctrl-C: no JVM or raylet left
     try:
-        exp = load_experiment(args.config, args.overrides)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.command == "validate":
-        return _validate(exp)
-    if args.command == "submit":
-        return _submit(exp, args)
-    return _run(exp, args.address)
-
-
-def _validate(exp) -> int:
-    from tuner.config.schema import is_space
-
-    tuned = [k for k, v in exp.model.params.items() if is_space(v)]
-    print(f"ok: {exp.name}: {exp.model.type}, tuning {', '.join(tuned)}; {exp.search.num_samples} trials x "
-          f"{exp.data.folds} folds")
-    return 0
+        return _COMMANDS[args.command](args)
+    except Exception as exc:  # the one place a user-facing error becomes a line and an exit code
+        found = find_tuner_error(exc)  # also inside a Ray worker's wrapped exception
+        if found is None:
+            raise
+        print(f"error: {found}", file=sys.stderr)
+        return found.exit_code
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _run(exp, address: str | None) -> int:
-    from tuner.runner import preflight, run_experiment
+def _load(args):
+    from tuner.config import load_experiment
 
-    def go():
-        preflight(exp)
-        return run_experiment(exp, address=address)
-
-    return _guarded(go)
+    return load_experiment(args.config, args.overrides)
 
 
-def _guarded(start) -> int:
-    """Run ``start()`` (a run or a resume) and print its outcome; user errors become one line and an exit code."""
-    import signal
+def _cmd_validate(args) -> int:
+    from tuner.config.schema import is_space
 
-    from tuner.runner import UserError, user_error
-
-    signal.signal(signal.SIGTERM, _interrupt)  # a terminated run cleans up like Ctrl-C: no JVM or raylet left
-    try:
-        outcome = start()
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # a user-facing error raised inside a Ray worker arrives wrapped
-        message = user_error(exc)
-        if message is None:
-            raise
-        print(f"error: {message}", file=sys.stderr)
-        return 1
-    _print_outcome(outcome)
-    return outcome.exit_code
-
-
-def _status(run_dir: str) -> int:
-    from tuner.runner import UserError, run_status
-
-    try:
-        print(run_status(run_dir))
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    exp = _load(args)
+    tuned = [k for k, v in exp.model.params.items() if is_space(v)]
+    print(f"ok: {exp.name}: {exp.model.type}, tuning {', '.join(tuned)}; {exp.search.num_samples} trials x "
+          f"{exp.data.folds} folds")
     return 0
 
 
-def _submit(exp, args) -> int:
-    from tuner.runner import UserError
-    from tuner.runner.submit import submit
+def _cmd_run(args) -> int:
+    from tuner.runner import preflight, run_experiment
 
-    try:
-        return submit(exp.name, args.config, args.overrides, args.address, args.working_dir, args.wait)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    exp = _load(args)
+    preflight(exp)
+    return _print_outcome(run_experiment(exp, address=args.address))
 
 
-def _export(run_dir: str, out: str) -> int:
-    from tuner.runner import UserError, export_model
+def _cmd_resume(args) -> int:
+    from tuner.runner import resume_run
 
-    try:
-        dest = export_model(run_dir, out)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return _print_outcome(resume_run(args.run_dir, address=args.address))
+
+
+def _cmd_status(args) -> int:
+    from tuner.ops import run_status
+
+    print(run_status(args.run_dir))
+    return 0
+
+
+def _cmd_submit(args) -> int:
+    from tuner.ops import submit
+
+    exp = _load(args)
+    return submit(exp.name, args.config, args.overrides, args.address, args.working_dir, args.wait)
+
+
+def _cmd_export(args) -> int:
+    from tuner.ops import export_model
+
+    dest = export_model(args.run_dir, args.out)
     print(f"Exported the best model and model_card.json to {dest}")
     return 0
 
 
+def _cmd_doctor(args) -> int:
+    from tuner.ops import run_doctor
+
+    return run_doctor(address=args.address)
+
+
+_COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, "status": _cmd_status,
+             "submit": _cmd_submit, "export": _cmd_export, "doctor": _cmd_doctor}
+
 _SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
 
 
-def _print_outcome(outcome) -> None:
+def _print_outcome(outcome) -> int:
     s = outcome.summary
     if outcome.table:
         print("\nLeaderboard (CV mean over folds; pruned = stopped early by ASHA)")
@@ -202,6 +181,7 @@ def _print_outcome(outcome) -> None:
         print(f"Interrupted: finished trials are recorded. Continue with: tuner resume {outcome.run_dir}")
     print(f"Dashboard: {s.get('dashboard_url')} (stopped with the run)")
     print(f"Run directory: {outcome.run_dir}")
+    return outcome.exit_code
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ class TunerError(Exception):
     """A failure the user can act on; ``str()`` says what happened and what to do.
 
     Attributes:
-        message: the one-line message (no traceback is shown for it).
+        message: the one-line message (no traceback is shown for it); ``str()`` is the full line the CLI
+            prints (a ``ConfigError`` puts its file in front).
         exit_code: what the ``tuner`` command exits with.
     """
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tuner.config import (MODEL_TYPES, ConfigError, IntSpec, LogIntSpec, LogUniformSpec, experiment_to_dict,
-                          find_search_space, is_space, load_experiment)
+from tuner.config import (ConfigError, IntSpec, LogIntSpec, LogUniformSpec, experiment_to_dict,
+                          find_search_space, is_space, load_experiment, model_type, model_types)
 from tuner.config.spaces import SearchSpaceFile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ def test_space_given_as_a_yaml_path_relative_to_the_experiment(project):
 
 
 def test_without_a_space_key_the_model_default_space_is_used(project):
-    assert MODEL_TYPES["spark-als"].default_space == "als"
+    assert model_type("spark-als").default_space == "als"
     doc = {**EXP, "model": {"type": "spark-als", "params": {"maxIter": 8}}}
     assert set(load_experiment(exp_file(project, doc)).model.params) == {"rank", "regParam", "maxIter"}
 
@@ -166,8 +166,8 @@ def test_both_shipped_experiments_validate(tmp_path, monkeypatch):
 
 
 def test_every_model_type_default_space_is_shipped_and_valid():
-    for name, mt in MODEL_TYPES.items():
-        assert mt.default_mode in ("min", "max") and mt.default_metric in mt.metrics
+    for name, mt in model_types().items():
+        assert set(mt.metrics.values()) <= {"min", "max"} and mt.default_metric in mt.metrics
         if mt.default_space is not None:
             found = find_search_space(mt.default_space, REPO / "experiments" / "x.yaml")
             assert found is not None, name
@@ -177,12 +177,12 @@ def test_every_model_type_default_space_is_shipped_and_valid():
 
 @pytest.mark.parametrize("value, ok", [(1, True), (0, False), (True, False), (1.0, False), ("1", False)])
 def test_int_rule(value, ok):
-    assert MODEL_TYPES["spark-als"].params["rank"].accepts(value) is ok
+    assert model_type("spark-als").params["rank"].accepts(value) is ok
 
 
 @pytest.mark.parametrize("value, ok", [(0, True), (0.0, True), (-0.1, False), (float("nan"), False), (False, False)])
 def test_float_rule(value, ok):
-    assert MODEL_TYPES["spark-als"].params["regParam"].accepts(value) is ok
+    assert model_type("spark-als").params["regParam"].accepts(value) is ok
 
 
 def test_config_errors_are_exceptions_with_the_full_message(project):

@@ -73,7 +73,7 @@ def with_(key: str, value, doc=None) -> dict:
     ("model.params.regParam", {"type": "loguniform", "low": 1.0, "high": 0.1},
      "experiments/als.yaml: model.params.regParam: low (1.0) must be <= high (0.1)."),
     ("model.type", "spark-alss",
-     "experiments/als.yaml: model.type must be one of 'sklearn', 'spark-als', 'spark-logreg', got 'spark-alss' (did you mean 'spark-als'?)"),
+     "experiments/als.yaml: model.type must be one of 'sklearn', 'spark-als', 'spark-logreg', 'spark-trees', got 'spark-alss' (did you mean 'spark-als'?)"),
     ("model.params.regParam", {"type": "lognormal", "low": 0.01, "high": 1.0},
      "experiments/als.yaml: model.params.regParam.type must be one of 'uniform', 'loguniform', 'int', 'logint', "
      "'choice', got 'lognormal' (did you mean 'loguniform'?)"),
@@ -85,7 +85,7 @@ def with_(key: str, value, doc=None) -> dict:
     ("scheduler.type", "hyperband",
      "experiments/als.yaml: scheduler.type must be one of 'asha', 'fifo', got 'hyperband'."),
     ("search.metric", "rsme",
-     "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', got 'rsme' (did you mean 'rmse'?)"),
+     "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', or ndcg@K / map@K / precision@K / recall@K with K a positive int, got 'rsme' (did you mean 'rmse'?)"),
     ("model.params.rank", {"type": "uniform", "low": 4, "high": 64},
      "experiments/als.yaml: model.params.rank.type 'uniform' draws floats, but rank must be an int >= 1 "
      "(use type: int or logint)."),

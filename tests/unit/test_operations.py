@@ -8,9 +8,9 @@ import pytest
 from tuner.cluster.capacity import GiB, Demand, NodeFree, plan
 from tuner.cluster.dashboard import auth_headers, auth_token, http_url
 from tuner.runner.cluster_checks import NOT_SHARED, check_storage, is_shared
-from tuner.runner.doctor import PINS, Check
-from tuner.runner.preflight import UserError
-from tuner.runner.submit import job_entrypoint
+from tuner.ops.doctor import PINS, Check
+from tuner.errors import UserError
+from tuner.ops.submit import job_entrypoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO = [NodeFree("10.0.0.1 (head)", 2, 4 * GiB), NodeFree("10.0.0.2", 2, 4 * GiB)]

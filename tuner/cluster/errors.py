@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from tuner.errors import TunerError
 
-class ClusterError(RuntimeError):
-    """A problem with Ray or the Spark service that the user can act on; ``str()`` says what to do."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __reduce__(self):
-        return (type(self), (self.message,))
+class ClusterError(TunerError):
+    """A problem with Ray or the Spark service that the user can act on; ``str()`` says what to do (exit 1)."""
 
 
 class SparkStartTimeout(ClusterError):

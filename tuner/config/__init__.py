@@ -2,7 +2,8 @@
 
 from tuner.config._errors import ConfigError
 from tuner.config.loader import experiment_to_dict, load_experiment
-from tuner.config.models import MODEL_TYPES, ModelType, ParamRule
+from tuner.config.families import (ModelType, ParamRule, UnknownModelError, model_type, model_types,
+                                    register_model_type, unregister_model_type)
 from tuner.config.schema import (
     ChoiceSpec,
     ColumnsConfig,
@@ -25,7 +26,6 @@ from tuner.config.schema import (
 from tuner.config.spaces import find_search_space
 
 __all__ = [
-    "MODEL_TYPES",
     "ChoiceSpec",
     "ColumnsConfig",
     "ConfigError",
@@ -44,9 +44,14 @@ __all__ = [
     "SparkConfig",
     "SyntheticConfig",
     "TrialConfig",
+    "UnknownModelError",
     "UniformSpec",
     "experiment_to_dict",
     "find_search_space",
     "is_space",
     "load_experiment",
+    "model_type",
+    "model_types",
+    "register_model_type",
+    "unregister_model_type",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tuner.config._errors import (FIXED_PARAM, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
+from tuner.config._errors import (DOWNLOAD_RATINGS_ONLY, RANKED, FIXED_PARAM, MODE_CONTRADICTS, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
                                   UNKNOWN_KEY, WRONG_TASK, Where, did_you_mean, one_of, show)
-from tuner.config.models import MODEL_TYPES, ModelType, ParamRule
+from tuner.config.families import RANKING_METRICS, ModelType, ParamRule, model_types
 from tuner.config.schema import ChoiceSpec, Experiment, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
 
 _DRAWS = {UniformSpec: "floats", LogUniformSpec: "floats", IntSpec: "ints", LogIntSpec: "ints"}
@@ -21,12 +21,12 @@ def model_type(exp: Experiment, where: Where) -> ModelType:
     Raises:
         ConfigError: an unknown type, listing the valid ones.
     """
-    name = exp.model.type
-    if name not in MODEL_TYPES:
-        options = sorted(MODEL_TYPES)
+    name, known = exp.model.type, model_types()
+    if name not in known:
+        options = list(known)
         body = MUST_BE.format(key="model.type", expected=one_of(options), got=show(name))
         raise where.error("model.type", body + did_you_mean(name, options))
-    return MODEL_TYPES[name]
+    return known[name]
 
 
 def check_params(params: Mapping[str, Any], mt: ModelType, origins: Mapping[str, tuple[Where, str]]) -> None:
@@ -85,9 +85,7 @@ def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, 
     Raises:
         ConfigError: the first failed check.
     """
-    if exp.search.metric is not None and exp.search.metric not in mt.metrics:
-        body = MUST_BE.format(key="search.metric", expected=one_of(mt.metrics), got=show(exp.search.metric))
-        raise where.error("search.metric", body + did_you_mean(exp.search.metric, mt.metrics))
+    _check_metric(exp, mt, where)
     if not any(is_space(v) for v in params.values()):
         raise where.error("model.params", NOTHING_TO_TUNE.format(key="model.params"))
     _check_data(exp, mt, where)
@@ -95,6 +93,25 @@ def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, 
     if exp.scheduler.grace_period > steps:
         body = GRACE_FOLDS.format(key="scheduler.grace_period", grace=exp.scheduler.grace_period, folds=steps)
         raise where.error("scheduler.grace_period", body)
+
+
+def _check_metric(exp: Experiment, mt: ModelType, where: Where) -> None:
+    """``search.metric`` is one the family reports (``ndcg@10`` style when it ranks); ``search.mode`` agrees."""
+    metric = exp.search.metric
+    if metric is not None and metric not in mt.metrics and mt.parse_metric(metric) is None:
+        names = list(mt.metrics)
+        allowed = one_of(names)
+        if mt.ranking:
+            allowed += RANKED.format(names=" / ".join(f"{m}@K" for m in RANKING_METRICS))
+            names += [f"{m}@10" for m in RANKING_METRICS]
+        body = MUST_BE.format(key="search.metric", expected=allowed, got=show(metric))
+        raise where.error("search.metric", body + did_you_mean(metric, names))
+    if exp.search.mode is not None:
+        metric = metric or mt.default_metric
+        if exp.search.mode != mt.mode_for(metric):
+            body = MODE_CONTRADICTS.format(key="search.mode", mode=exp.search.mode, metric=metric,
+                                           right=mt.mode_for(metric))
+            raise where.error("search.mode", body)
 
 
 def _check_data(exp: Experiment, mt: ModelType, where: Where) -> None:
@@ -107,3 +124,5 @@ def _check_data(exp: Experiment, mt: ModelType, where: Where) -> None:
         raise where.error("data.format", body)
     if mt.task == "binary" and exp.data.label is None and exp.data.format != "synthetic-churn":
         raise where.error("data.label", NEEDS_LABEL.format(key="data.label", model=mt.name))
+    if mt.task == "binary" and exp.data.download is not None:
+        raise where.error("data.download", DOWNLOAD_RATINGS_ONLY.format(key="data.download", model=mt.name))

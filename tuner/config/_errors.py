@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tuner.errors import UserError
+
 MUST_BE = "{key} must be {expected}, got {got}"
 REQUIRED = "{key} is required"
 REQUIRED_ONE_OF = "{key} is required: {expected}"
@@ -37,6 +39,13 @@ INCREASING = "must be increasing fractions in (0, 1), e.g. [0.1, 0.3], got {got}
 RATING_SCALE = "must be [low, high] with low < high, got [{low}, {high}]"
 NEEDS_SOURCE = ("needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic "
                 "(ratings) or synthetic-churn (a churn table)")
+RANKED = ", or {names} with K a positive int"
+MODE_CONTRADICTS = ("{key} is {mode!r}, but {metric} is {right}imised: the search would look for the worst model "
+                    "(leave {key} out: it follows the metric)")
+DOWNLOAD_RATINGS_ONLY = ("{key} fetches MovieLens ratings, which {model} (a classifier) cannot use: set data.path "
+                         "to a CSV or Parquet table, or format: synthetic-churn")
+BRANCH_KEY_NOT_STR = ("branches take string choices only (a branch is named by its value), got {got}: use "
+                      "string values, e.g. values: [a, b]")
 BRANCH_NOT_A_VALUE = "branch {name!r} is not one of the choice's values"
 COLUMN_TWICE = "column {name!r} is named in both {first} and {second}"
 NEEDS_LABEL = "{key} is required for model type {model!r} (the label column of a classification table)"
@@ -53,7 +62,7 @@ GRACE_FOLDS = ("{key} ({grace}) must be <= the budget steps ({folds}: data.folds
                "ASHA can only stop a trial after a whole step")
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A mistake in an experiment or search-space file (or a ``--set`` override).
 
     Attributes:
@@ -65,7 +74,7 @@ class ConfigError(Exception):
 
     def __init__(self, file: str, key: str | None, message: str, line: int | None = None,
                  column: int | None = None):
-        super().__init__(file, key, message, line, column)
+        Exception.__init__(self, file, key, message, line, column)
         self.file, self.key, self.message, self.line, self.column = file, key, message, line, column
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from tuner.config._errors import (BRANCH_NOT_A_VALUE, COLUMN_TWICE, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
+from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
                                   RATING_SCALE, STEP_MULTIPLE)
 
 
@@ -72,11 +72,14 @@ class ChoiceSpec(_Frozen):
 
     type: Literal["choice"]
     values: Annotated[list[Union[bool, int, float, str]], Field(min_length=1)]
-    branches: dict[str, dict[str, "ParamValue"]] | None = None
+    # keys of any scalar kind are read, so a bool/number key gets the clear BRANCH_KEY_NOT_STR, not a type error
+    branches: dict[Union[bool, int, float, str], dict[str, "ParamValue"]] | None = None
 
     @model_validator(mode="after")
     def _branches_are_values(self) -> "ChoiceSpec":
         for name in self.branches or {}:
+            if not isinstance(name, str):
+                raise ValueError(BRANCH_KEY_NOT_STR.format(got=repr(name)))
             if name not in self.values:
                 raise ValueError(BRANCH_NOT_A_VALUE.format(name=name))
         return self

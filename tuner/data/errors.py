@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from tuner.errors import TunerError
 
-class DataError(Exception):
-    """A problem with the ratings source the user can act on; ``str()`` says what and what to do."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __reduce__(self):
-        return (type(self), (self.message,))
+class DataError(TunerError):
+    """A problem with the data source the user can act on; ``str()`` says what and what to do (exit 1 when it
+    stops a run inside Spark; the same problem found before Ray starts is a ``UserError``, exit 2)."""
 
 
 class BadRowsError(DataError):

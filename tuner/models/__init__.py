@@ -1,5 +1,10 @@
-"""Model adapters, one per family, selected by ``model.type``."""
+"""Model families: one module per family (adapter + its ModelType), registered with ``@register``.
 
+Importing this package registers the built-in families; it imports no Spark or Ray (their imports are inside
+the adapters' methods), so ``tuner validate`` stays light.
+"""
+
+from tuner.models import sklearn_model, spark_als, spark_logreg, spark_trees  # noqa: F401 - they register
 from tuner.models.base import ModelAdapter
 from tuner.models.registry import UnknownModelError, get_adapter, model_types, register
 

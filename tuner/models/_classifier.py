@@ -6,8 +6,14 @@ import math
 import time
 from typing import Any
 
-from tuner.config.classifiers import CLASSIFIER_METRICS
+from tuner.config.families import ParamRule
 from tuner.models.base import ModelAdapter
+
+
+#: every binary classifier reports these, with their direction
+CLASSIFIER_METRICS = {"auc_roc": "max", "auc_pr": "max", "log_loss": "min", "accuracy": "max", "f1": "max"}
+#: class_weight is tuner's own: 'balanced' weights rows by n / (2 * rows of their class)
+CLASS_WEIGHT = ParamRule("str", choices=("balanced", "none"))
 
 
 def table_rows(prepared, train_folds: dict[int, int], test_rows: int, folds: int) -> dict:
@@ -30,16 +36,6 @@ def table_rows(prepared, train_folds: dict[int, int], test_rows: int, folds: int
 
 class ClassifierAdapter(ModelAdapter):
     """A binary classifier: the five metrics, and a refit whose saved model is reloaded and re-scored."""
-
-    metrics = CLASSIFIER_METRICS
-
-    def fitted_params(self, model) -> dict:
-        """The params of a fitted model in the config's vocabulary (names and values a trial receives)."""
-        raise NotImplementedError
-
-    def card(self, ctx, model) -> dict:
-        """Facts for model_card.json: format, how to load it, input columns."""
-        return {}
 
     def refit_and_test(self, ctx, params: dict, seed: int, path: str | None) -> dict:
         """Refit on all training rows and score the test set; with ``path``, save, reload, and score again.

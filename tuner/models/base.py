@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from tuner.cluster.service import ServiceContext
+if TYPE_CHECKING:  # the adapter modules import no Spark or Ray at import time, so validation stays light
+    from tuner.cluster.service import ServiceContext
+    from tuner.config.families import ModelType
 
 TRIAL_DATA = "trial_data"  # key of prepare()'s result holding the handle trials read their data from
 
@@ -18,6 +20,7 @@ class ModelAdapter(ABC):
     Subclasses register with :func:`tuner.models.register` and keep the upstream library's parameter names.
     """
 
+    spec: ClassVar["ModelType"]  # set by ``register``, as are the two below
     name: ClassVar[str]
     metrics: ClassVar[tuple[str, ...]]
     #: False: trials ask the Spark service to run ``fit_fold``. True: ``prepare`` returns the data handle under
@@ -28,9 +31,13 @@ class ModelAdapter(ABC):
         """What one trial asks Ray for when ``trials_in_worker`` (e.g. ``{"cpu": n_jobs}``)."""
         return {"cpu": 1}
 
+    @abstractmethod
     def predict(self, ctx: ServiceContext, model: Any, frame: Any) -> list:
         """Predictions of ``model`` on a small ``frame``, as a list (for tests: save -> load gives the same)."""
-        raise NotImplementedError
+
+    @abstractmethod
+    def fitted_params(self, model: Any) -> dict:
+        """The params of a fitted model in the config's vocabulary (names and values a trial receives)."""
 
     @abstractmethod
     def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
@@ -73,6 +80,10 @@ class ModelAdapter(ABC):
         them (the data-fraction budget ranks configurations by these fits). Default: unchanged."""
         return params
 
+    def card(self, ctx: ServiceContext, model: Any) -> dict:
+        """Facts for model_card.json: format, how to load it, input columns."""
+        return {}
+
     def release(self, model: Any) -> None:
         """Free what a fitted model keeps cached (called after a trial scores it)."""
 
@@ -108,7 +119,9 @@ class ModelAdapter(ABC):
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
         result = self.score(ctx, model, test)
+        card = {}
         if path:
             self.save(model, path)
+            card = self.card(ctx, model)
         self.release(model)
-        return {**result, "seconds": time.monotonic() - t0}
+        return {**result, "seconds": time.monotonic() - t0, "card": card}

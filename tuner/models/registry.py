@@ -1,54 +1,46 @@
-"""Adapters by ``model.type`` name, imported lazily so the CLI starts fast and optional libraries stay optional."""
+"""Registration of model families: ``@register(MODEL_TYPE)`` on the adapter class is the one step."""
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+import importlib.util
 from typing import Callable
 
+from tuner.config.families import ModelType, UnknownModelError, model_type, model_types, register_model_type
 from tuner.models.base import ModelAdapter
 
-# type name -> (module that defines it, pip packages it needs beyond tuner's own)
-_MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "spark-als": ("tuner.models.spark_als", ()),
-    "spark-logreg": ("tuner.models.spark_logreg", ()),
-    "sklearn": ("tuner.models.sklearn_model", ("scikit-learn", "skops")),
-}
-_REGISTRY: dict[str, type[ModelAdapter]] = {}
+__all__ = ["UnknownModelError", "get_adapter", "model_types", "register"]
 
 
-class UnknownModelError(ValueError):
-    """``model.type`` names no adapter (normally caught by config validation first)."""
+def register(mt: ModelType) -> Callable[[type[ModelAdapter]], type[ModelAdapter]]:
+    """Class decorator: make the adapter available as ``model: {type: mt.name}``, validated by ``mt``.
 
+    Example::
 
-def register(name: str) -> Callable[[type[ModelAdapter]], type[ModelAdapter]]:
-    """Class decorator: make an adapter available as ``model: {type: name}``."""
+        MY_TYPE = ModelType(name="my-model", task="binary", metrics={"auc_roc": "max"}, ...)
+
+        @register(MY_TYPE)
+        class MyAdapter(ModelAdapter): ...
+    """
 
     def deco(cls: type[ModelAdapter]) -> type[ModelAdapter]:
-        cls.name = name
-        _REGISTRY[name] = cls
+        cls.spec = register_model_type(dataclasses.replace(mt, adapter=cls))
+        cls.name = mt.name
+        cls.metrics = mt.metric_names
         return cls
 
     return deco
 
 
-def model_types() -> list[str]:
-    """Every registered type name."""
-    return sorted(_MODULES)
-
-
 def get_adapter(name: str) -> ModelAdapter:
-    """Instantiate the adapter for ``name``.
+    """Instantiate the adapter registered as ``name``.
 
     Raises:
-        UnknownModelError: unknown name (lists the valid ones) or a missing optional dependency (with the pip line).
+        UnknownModelError: an unknown name (lists the registered ones) or a missing optional dependency
+            (with the ``pip install`` line).
     """
-    if name not in _MODULES:
-        raise UnknownModelError(f"unknown model type {name!r}; valid: {', '.join(model_types())}")
-    module, needs = _MODULES[name]
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        if needs:
-            raise UnknownModelError(f"model type {name!r} needs: pip install {' '.join(needs)} ({exc})") from exc
-        raise
-    return _REGISTRY[name]()
+    mt = model_type(name)
+    missing = [pip for module, pip in mt.requires.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise UnknownModelError(f"model type {name!r} needs: pip install {' '.join(missing)}")
+    return mt.adapter()

@@ -9,17 +9,76 @@ in the model card and checked on load (only sklearn/numpy/scipy types are truste
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from typing import Any
 
 import numpy as np
 
-from tuner.cluster.service import ServiceContext
-from tuner.config.classifiers import ESTIMATORS, short_name
-from tuner.models._classifier import ClassifierAdapter, table_rows
-from tuner.models._sklearn_data import TEST_FOLD, fold_arrays, table_to_object_store
+from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule, short_name
+from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, ClassifierAdapter, table_rows
 from tuner.models.base import TRIAL_DATA
 from tuner.models.registry import register
+
+# import path -> the params tuner checks (upstream names); others are refused so typos are caught.
+ESTIMATORS: dict[str, dict[str, ParamRule]] = {
+    "sklearn.linear_model.LogisticRegression": {
+        "C": POS_FLOAT,
+        "l1_ratio": UNIT,
+        "solver": ParamRule("str", choices=("lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")),
+        "max_iter": POS_INT,
+        "fit_intercept": BOOL,
+        "tol": POS_FLOAT,
+        "class_weight": CLASS_WEIGHT,
+    },
+    "sklearn.ensemble.RandomForestClassifier": {
+        "n_estimators": POS_INT,
+        "max_depth": POS_INT,
+        "min_samples_leaf": POS_INT,
+        "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
+        "criterion": ParamRule("str", choices=("gini", "entropy", "log_loss")),
+        "class_weight": CLASS_WEIGHT,
+    },
+    "sklearn.ensemble.ExtraTreesClassifier": {
+        "n_estimators": POS_INT,
+        "max_depth": POS_INT,
+        "min_samples_leaf": POS_INT,
+        "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
+        "class_weight": CLASS_WEIGHT,
+    },
+    "sklearn.ensemble.HistGradientBoostingClassifier": {
+        "learning_rate": POS_FLOAT,
+        "max_iter": POS_INT,
+        "max_depth": POS_INT,
+        "max_leaf_nodes": ParamRule("int", min=2),
+        "min_samples_leaf": POS_INT,
+        "l2_regularization": NONNEG_FLOAT,
+        "class_weight": CLASS_WEIGHT,
+    },
+}
+# Listed only when installed (find_spec looks for the package without importing it).
+_OPTIONAL = {
+    "xgboost.XGBClassifier": ("xgboost", {"n_estimators": POS_INT, "max_depth": POS_INT, "learning_rate": POS_FLOAT,
+                                          "subsample": UNIT, "colsample_bytree": UNIT, "reg_lambda": NONNEG_FLOAT}),
+    "lightgbm.LGBMClassifier": ("lightgbm", {"n_estimators": POS_INT, "num_leaves": ParamRule("int", min=2),
+                                             "learning_rate": POS_FLOAT, "subsample": UNIT, "colsample_bytree": UNIT,
+                                             "reg_lambda": NONNEG_FLOAT}),
+}
+for _path, (_package, _rules) in _OPTIONAL.items():
+    if importlib.util.find_spec(_package) is not None:
+        ESTIMATORS[_path] = _rules
+
+SKLEARN = ModelType(
+    name="sklearn",
+    task="binary",
+    metrics=CLASSIFIER_METRICS,
+    default_metric="auc_roc",
+    default_space="sklearn",
+    params={"estimator": ParamRule("str", choices=tuple(ESTIMATORS)), "n_jobs": POS_INT},
+    branch_params=ESTIMATORS,
+    fixed_params={"n_jobs": "it sets the CPUs each trial asks Ray for"},
+    requires={"sklearn": "scikit-learn", "skops": "skops"},
+)
 
 MODEL_FILE = "model.skops"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "xgboost.", "lightgbm.", "collections.")
@@ -88,7 +147,7 @@ def numpy_metrics(y: np.ndarray, p: np.ndarray, yhat: np.ndarray) -> dict:
     }
 
 
-@register("sklearn")
+@register(SKLEARN)
 class SklearnClassifier(ClassifierAdapter):
     """Any allow-listed sklearn-style classifier behind the ColumnTransformer of :func:`make_pipeline`."""
 
@@ -97,11 +156,12 @@ class SklearnClassifier(ClassifierAdapter):
     def trial_resources(self, params: dict) -> dict:
         return {"cpu": int(params.get("n_jobs", 1))}
 
-    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+    def prepare(self, ctx, data_cfg: Any) -> dict:
         import raydp
         from pyspark import StorageLevel
 
         from tuner.data.tabular import prepare_table
+        from tuner.models._sklearn_data import table_to_object_store
 
         prepared = prepare_table(ctx.spark, data_cfg)
         train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
@@ -117,9 +177,13 @@ class SklearnClassifier(ClassifierAdapter):
         return {**rows, "spark_stopped_after_handover": True, TRIAL_DATA: ref}
 
     def fold_frames(self, ctx, fold):
+        from tuner.models._sklearn_data import fold_arrays
+
         return fold_arrays(ctx.state["data"], fold)
 
     def full_frames(self, ctx):
+        from tuner.models._sklearn_data import fold_arrays
+
         return fold_arrays(ctx.state["data"], None)
 
     def subsample(self, frame, fraction: float, seed: int):
@@ -186,4 +250,4 @@ class SklearnClassifier(ClassifierAdapter):
                 "output": "predict_proba(X)[:, 1] = P(label == positive_label)"}
 
 
-__all__ = ["SklearnClassifier", "make_estimator", "make_pipeline", "numpy_metrics", "TEST_FOLD"]
+__all__ = ["ESTIMATORS", "SKLEARN", "SklearnClassifier", "make_estimator", "make_pipeline", "numpy_metrics"]

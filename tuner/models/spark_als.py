@@ -4,20 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuner.cluster.service import ServiceContext
+from tuner.config.families import BOOL, NONNEG_FLOAT, POS_INT, ModelType
 from tuner.models.base import ModelAdapter
 from tuner.models.registry import register
 
 _COLS = {"userCol": "user", "itemCol": "item", "ratingCol": "rating"}
 
+SPARK_ALS = ModelType(
+    name="spark-als",
+    task="ratings",
+    metrics={"rmse": "min", "mae": "min"},
+    default_metric="rmse",
+    default_space="als",
+    ranking=True,
+    params={
+        "rank": POS_INT,
+        "maxIter": POS_INT,
+        "regParam": NONNEG_FLOAT,
+        "alpha": NONNEG_FLOAT,
+        "implicitPrefs": BOOL,
+        "nonnegative": BOOL,
+        "numUserBlocks": POS_INT,
+        "numItemBlocks": POS_INT,
+        "checkpointInterval": POS_INT,
+    },
+)
 
-@register("spark-als")
+
+@register(SPARK_ALS)
 class SparkALS(ModelAdapter):
     """ALS with ``coldStartStrategy="drop"``: rows of users/items unseen in training are dropped and counted."""
 
-    metrics = ("rmse", "mae")
-
-    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+    def prepare(self, ctx, data_cfg: Any) -> dict:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
@@ -66,7 +84,9 @@ class SparkALS(ModelAdapter):
         blocks = ctx.spark.sparkContext.defaultParallelism if ctx is not None else 10
         als = ALS(coldStartStrategy="drop", seed=seed, numUserBlocks=blocks, numItemBlocks=blocks, **_COLS)
         als.setParams(**params)
-        return als.fit(train)
+        model = als.fit(train)
+        model._tuner_estimator = als  # for fitted_params: an ALSModel keeps only its rank
+        return model
 
     def score(self, ctx, model, frame):
         from pyspark.sql import functions as F
@@ -82,6 +102,26 @@ class SparkALS(ModelAdapter):
             "rows": int(row["n"]),
             "cold_start_dropped": int(total - row["n"]),
         }
+
+    def predict(self, ctx, model, frame) -> list:
+        """Predicted ratings of the (user, item) pairs of ``frame`` that the model can score, in frame order
+        (Spark ``transform``; cold-start pairs are dropped, as in scoring)."""
+        from pyspark.sql import functions as F
+
+        ordered = frame.select("user", "item").withColumn("_order", F.monotonically_increasing_id())
+        rows = model.transform(ordered).orderBy("_order").select("prediction").collect()
+        return [float(r["prediction"]) for r in rows]
+
+    def fitted_params(self, model) -> dict:
+        """``rank`` from the fitted model, the other params from the ALS estimator's own param map (an
+        ALSModel keeps only its rank)."""
+        als = model._tuner_estimator
+        names = [p.name for p in als.params if p.name in SPARK_ALS.params and als.isSet(p.name)]
+        return {**{k: als.getOrDefault(k) for k in names}, "rank": model.rank}
+
+    def card(self, ctx, model) -> dict:
+        return {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "
+                          "and itemFactors/ are Parquet (id int32, features list<float>)"}
 
     def release(self, model):
         model.userFactors.unpersist()

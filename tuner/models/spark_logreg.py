@@ -8,22 +8,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuner.cluster.service import ServiceContext
-from tuner.models._classifier import ClassifierAdapter, table_rows
+from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule
+from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, ClassifierAdapter, table_rows
 from tuner.models.registry import register
+
+SPARK_LOGREG = ModelType(
+    name="spark-logreg",
+    task="binary",
+    metrics=CLASSIFIER_METRICS,
+    default_metric="auc_roc",
+    default_space="spark_logreg",
+    params={
+        "regParam": NONNEG_FLOAT,
+        "elasticNetParam": UNIT,
+        "maxIter": POS_INT,
+        "fitIntercept": BOOL,
+        "class_weight": CLASS_WEIGHT,
+        "standardization": BOOL,
+        "tol": POS_FLOAT,
+        "threshold": UNIT,
+        "aggregationDepth": ParamRule("int", min=2),
+    },
+)
 
 LABEL, FOLD, WEIGHT = "_label", "_fold", "_weight"
 _EPS = 1e-15
 
 
-def build_pipeline(numeric: list[str], categorical: list[str], params: dict, weighted: bool):
-    """The unfitted Pipeline for the given feature columns and LogisticRegression params (Spark names).
+def feature_stages(numeric: list[str], categorical: list[str], one_hot: bool = True) -> list:
+    """Imputer -> StringIndexer -> (OneHotEncoder) -> VectorAssembler -> StandardScaler, ending in ``_features``.
 
-    Returns:
-        pyspark.ml.Pipeline
+    Args:
+        one_hot: one-hot encode the categorical indices (linear models); trees split on the index itself.
     """
-    from pyspark.ml import Pipeline
-    from pyspark.ml.classification import LogisticRegression
     from pyspark.ml.feature import Imputer, OneHotEncoder, StandardScaler, StringIndexer, VectorAssembler
 
     stages, assembled = [], []
@@ -35,10 +52,24 @@ def build_pipeline(numeric: list[str], categorical: list[str], params: dict, wei
         idx = [f"_idx_{i}" for i in range(len(categorical))]
         ohe = [f"_ohe_{i}" for i in range(len(categorical))]
         stages.append(StringIndexer(inputCols=categorical, outputCols=idx, handleInvalid="keep"))
-        stages.append(OneHotEncoder(inputCols=idx, outputCols=ohe, handleInvalid="keep"))
-        assembled += ohe
+        if one_hot:
+            stages.append(OneHotEncoder(inputCols=idx, outputCols=ohe, handleInvalid="keep"))
+        assembled += ohe if one_hot else idx
     stages.append(VectorAssembler(inputCols=assembled, outputCol="_raw_features", handleInvalid="keep"))
     stages.append(StandardScaler(inputCol="_raw_features", outputCol="_features", withMean=False, withStd=True))
+    return stages
+
+
+def build_pipeline(numeric: list[str], categorical: list[str], params: dict, weighted: bool):
+    """The unfitted Pipeline for the given feature columns and LogisticRegression params (Spark names).
+
+    Returns:
+        pyspark.ml.Pipeline
+    """
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+
+    stages = feature_stages(numeric, categorical)
     lr_params = {k: v for k, v in params.items() if k != "class_weight"}
     lr = LogisticRegression(featuresCol="_features", labelCol=LABEL, family="binomial", **lr_params)
     if weighted:
@@ -76,11 +107,11 @@ def spark_metrics(scored) -> dict:
             "rows": int(row["n"])}
 
 
-@register("spark-logreg")
+@register(SPARK_LOGREG)
 class SparkLogReg(ClassifierAdapter):
     """The MLlib pipeline above; ``class_weight: balanced`` weights rows by n / (2 * rows of their class)."""
 
-    def prepare(self, ctx: ServiceContext, data_cfg: Any) -> dict:
+    def prepare(self, ctx, data_cfg: Any) -> dict:
         from pyspark import StorageLevel
 
         from tuner.data.tabular import prepare_table
@@ -111,7 +142,11 @@ class SparkLogReg(ClassifierAdapter):
             n, pos = int(row["n"]), float(row["pos"] or 0)
             w1, w0 = n / (2 * max(pos, 1)), n / (2 * max(n - pos, 1))
             train = train.withColumn(WEIGHT, F.when(F.col(LABEL) == 1.0, w1).otherwise(w0))
-        return build_pipeline(data["numeric"], data["categorical"], params, weighted).fit(train)
+        return self.pipeline(data["numeric"], data["categorical"], params, weighted, seed).fit(train)
+
+    def pipeline(self, numeric: list[str], categorical: list[str], params: dict, weighted: bool, seed: int):
+        """The unfitted Pipeline of one trial (subclasses swap the estimator; LogisticRegression has no seed)."""
+        return build_pipeline(numeric, categorical, params, weighted)
 
     def score(self, ctx, model, frame):
         from pyspark import StorageLevel
@@ -130,8 +165,6 @@ class SparkLogReg(ClassifierAdapter):
         return [r["p"] for r in rows]
 
     def fitted_params(self, model) -> dict:
-        from tuner.config.classifiers import SPARK_LOGREG
-
         lr = model.stages[-1]
         out = {k: lr.getOrDefault(k) for k in SPARK_LOGREG.params if k != "class_weight"}
         out["class_weight"] = "balanced" if lr.isSet("weightCol") else "none"

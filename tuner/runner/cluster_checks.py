@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuner.runner.preflight import UserError
+from tuner.errors import UserError
 
 SHARED_SCHEMES = ("s3a", "s3", "gs", "hdfs", "abfs", "abfss", "wasbs", "viewfs")
 
@@ -48,7 +48,7 @@ def check_cluster(exp) -> None:
     """
     from tuner.cluster.capacity import live_nodes
     from tuner.cluster.service import check_resources
-    from tuner.runner.run import TRIAL_MEMORY, concurrent_trials
+    from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials
 
     check_storage(exp, len(live_nodes(free=False)))
     check_resources(exp.spark, trials=concurrent_trials(exp), trial_memory=TRIAL_MEMORY)

@@ -41,7 +41,7 @@ class ProgressLine(Callback):
         self._draw(trials)
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        from tuner.runner.results import trial_error
+        from tuner.outputs.leaderboard import trial_error
 
         self._say(f"[tuner] trial {trial.trial_id} failed: {trial_error(trial)}")
         self._draw(trials)

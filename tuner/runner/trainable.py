@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 import ray
 from ray import tune
@@ -45,8 +46,20 @@ def budget_steps(folds: int, fractions: tuple[float, ...] = ()) -> list[tuple[in
     return [(0, f) for f in fractions] + [(k, 1.0) for k in range(folds)]
 
 
-def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...], metric: str, folds: int,
-              seed: int, timeout_s: float, fractions: tuple[float, ...] = (), data=None) -> None:
+@dataclass(frozen=True)
+class TrialSpec:
+    """What every trial of one experiment shares (fixed arguments of :func:`run_trial`)."""
+
+    model_type: str
+    metrics: tuple[str, ...]
+    metric: str
+    folds: int
+    seed: int
+    timeout_s: float
+    fractions: tuple[float, ...] = ()
+
+
+def run_trial(config: dict, *, service, spec: TrialSpec, data=None) -> None:
     """Run every budget step through ``service`` and report after each.
 
     Reported keys: each metric (at a fraction step, that step's value; at a full fold, the CV mean over the
@@ -58,56 +71,83 @@ def run_trial(config: dict, *, service, model_type: str, metrics: tuple[str, ...
     trial_id = tune.get_context().get_trial_id()
     faults = active_faults()
     index = trial_number(trial_id, tune.get_context().get_trial_dir()) if faults else None
-    hang_s = 10 * timeout_s + 60  # an injected hang outlasts any timeout
-    history: dict[str, list[float]] = {m: [] for m in metrics}
-    extra: dict[str, float] = {}
-    work = 0.0
-    for fold, fraction in budget_steps(folds, fractions):
+    report = _Reporter(spec)
+    for fold, fraction in budget_steps(spec.folds, spec.fractions):
         hit = fault_for(faults, {**config, "trial": index}, fold) if fraction == 1.0 else None
         if hit == "raise":
             raise RuntimeError(f"injected fault on fold {fold}")
-        if data is not None:  # an adapter whose trials fit here, in this worker, on the data handle
-            ref = None
-            work_fn = ((lambda: time.sleep(hang_s)) if hit == "hang" else
-                       (lambda: _tasks.fit_fold_here(data, model_type, config, fold, seed, fraction)))
-            try:
-                res = within(timeout_s, work_fn)
-            except TimeoutError:
-                raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; the trial's worker is "
-                                   "stopped") from None
-        elif hit == "hang":
-            ref = service.call.remote(sleeping_job, hang_s, group=trial_id)
+        if data is not None:
+            res = _fit_here(data, spec, config, fold, fraction, hit)
         else:
-            ref = service.call.remote(_tasks.fit_fold, model_type, config, fold, seed, fraction, group=trial_id)
-        if hit == "kill_executor":
-            kill_an_executor()
-        try:
-            res = res if ref is None else ray.get(ref, timeout=timeout_s)
-        except ray.exceptions.GetTimeoutError:
-            service.cancel.remote(trial_id)
-            raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={timeout_s:g} s; its Spark jobs were cancelled")
-        value = math.nan if hit == "nan" else res[metric]
+            res = _fit_in_service(service, spec, config, fold, fraction, hit, trial_id)
+        value = math.nan if hit == "nan" else res[spec.metric]
         if not math.isfinite(value):
-            raise TrialFailed(f"{metric} is {value} on fold {fold}" + (f" at data fraction {fraction}" if fraction < 1
-                                                                        else "") + f" (params {config})")
-        work += res["fit_seconds"] + res["score_seconds"]
+            raise TrialFailed(f"{spec.metric} is {value} on fold {fold}" + (f" at data fraction {fraction}"
+                              if fraction < 1 else "") + f" (params {config})")
+        tune.report(report.step(fold, fraction, res))
+
+
+def _hang_s(spec: TrialSpec) -> float:
+    return 10 * spec.timeout_s + 60  # an injected hang outlasts any timeout
+
+
+def _fit_here(data, spec: TrialSpec, config: dict, fold: int, fraction: float, hit: str | None) -> dict:
+    """One step fitted in this trial's own worker (an adapter with ``trials_in_worker``), bounded by the timeout."""
+    work_fn = ((lambda: time.sleep(_hang_s(spec))) if hit == "hang" else
+               (lambda: _tasks.fit_fold_here(data, spec.model_type, config, fold, spec.seed, fraction)))
+    try:
+        return within(spec.timeout_s, work_fn)
+    except TimeoutError:
+        raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={spec.timeout_s:g} s; the trial's worker is "
+                           "stopped") from None
+
+
+def _fit_in_service(service, spec: TrialSpec, config: dict, fold: int, fraction: float, hit: str | None,
+                    trial_id: str) -> dict:
+    """One step fitted by the Spark service in this trial's job group; past the timeout the group is cancelled."""
+    if hit == "hang":
+        ref = service.call.remote(sleeping_job, _hang_s(spec), group=trial_id)
+    else:
+        ref = service.call.remote(_tasks.fit_fold, spec.model_type, config, fold, spec.seed, fraction,
+                                  group=trial_id)
+    if hit == "kill_executor":
+        kill_an_executor()
+    try:
+        return ray.get(ref, timeout=spec.timeout_s)
+    except ray.exceptions.GetTimeoutError:
+        service.cancel.remote(trial_id)
+        raise TrialTimeout(f"fold {fold} ran past trial.timeout_s={spec.timeout_s:g} s; its Spark jobs were "
+                           "cancelled") from None
+
+
+class _Reporter:
+    """Turns each step's fit result into the dict a trial reports (CV means over the full folds so far)."""
+
+    def __init__(self, spec: TrialSpec):
+        self.spec = spec
+        self.history: dict[str, list[float]] = {m: [] for m in spec.metrics}
+        self.extra: dict[str, float] = {}
+        self.work = 0.0
+
+    def step(self, fold: int, fraction: float, res: dict) -> dict:
+        self.work += res["fit_seconds"] + res["score_seconds"]
         if fraction < 1.0:
-            step = {m: res[m] for m in metrics}
+            step = {m: res[m] for m in self.spec.metrics}
         else:
-            for m in metrics:
-                history[m].append(res[m])
-                extra[f"{m}_fold{fold}"] = res[m]
-            step = {m: sum(v) / len(v) for m, v in history.items()}
-        tune.report({
+            for m in self.spec.metrics:
+                self.history[m].append(res[m])
+                self.extra[f"{m}_fold{fold}"] = res[m]
+            step = {m: sum(v) / len(v) for m, v in self.history.items()}
+        return {
             **step,
-            **extra,
-            "folds_done": len(history[metric]),
+            **self.extra,
+            "folds_done": len(self.history[self.spec.metrics[0]]),
             "data_fraction": fraction,
             "fit_seconds": res["fit_seconds"],
             "score_seconds": res["score_seconds"],
-            "work_seconds": work,
+            "work_seconds": self.work,
             "cold_start_dropped": res.get("cold_start_dropped", 0),
-        })
+        }
 
 
 def within(timeout_s: float, fn):

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
+from tuner.config.families import short_name
 from tuner.config.schema import ChoiceSpec, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
 
 
@@ -48,7 +49,7 @@ def suggest(trial: optuna.Trial, name: str, spec) -> Any:
 def branch_key(choice: Any, param: str) -> str:
     """The flat name of a branch param: ``RandomForestClassifier.max_depth`` for choice
     ``sklearn.ensemble.RandomForestClassifier`` (the last dotted part of the choice, then the param)."""
-    return f"{str(choice).rsplit('.', 1)[-1]}.{param}"
+    return f"{short_name(choice)}.{param}"
 
 
 def flat_space(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,17 @@ def first_line(error) -> str:
     return text[-1][:300] if text else type(error).__name__
 
 
+def load_trials(tune_dir: str | Path) -> list:
+    """Ray Tune's ``Trial`` records of an experiment folder, in creation order (Tune's public
+    ``ExperimentAnalysis``; works during a run, after it and after a crash)."""
+    import logging
+
+    from ray.tune import ExperimentAnalysis
+
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    return list(ExperimentAnalysis(str(tune_dir)).trials)
+
+
 def trial_rows(trials, tuned: list[str], metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
     """Leaderboard rows from Ray Tune ``Trial`` objects (works for live runs and restored experiments)."""
     rows = []

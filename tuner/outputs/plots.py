@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from tuner.runner.results import TrialRow
+from tuner.outputs.leaderboard import TrialRow
 
 
 def write_plots(rows: list[TrialRow], space: dict, metric: str, mode: str, folder: Path) -> list[str]:

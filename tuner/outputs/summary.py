@@ -9,7 +9,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from tuner.runner.results import TrialRow, render_table
+from tuner.outputs.leaderboard import TrialRow
 
 KNOWN_GOOD = {"ray": "2.60.0", "raydp": "1.6.5", "pyspark": "3.5.7", "optuna": "5.0.0", "scikit-learn": "1.9.1"}
 
@@ -41,6 +41,7 @@ def base_summary(exp, metric: str, mode: str) -> dict:
         "rows": None,
         "trials": {"completed": 0, "pruned": 0, "failed": 0, "unfinished": 0},
         "wall_seconds": None,
+        "dashboard_url": None,
         "versions": None,
         "model_type": exp.model.type,
         "folds": exp.data.folds,
@@ -72,11 +73,6 @@ def failure_reasons(rows: list[TrialRow]) -> dict[str, int]:
     return dict(Counter(r.error for r in rows if r.status == "failed"))
 
 
-def render(rows: list[TrialRow], tuned: list[str], metric: str) -> str:
-    """The leaderboard printed at the end."""
-    return render_table(rows, tuned, metric)
-
-
 def _clean(obj):
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
@@ -100,8 +96,7 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
     """
     card = {
         "model_type": exp.model.type,
-        "format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load)"
-        if exp.model.type == "spark-als" else None,
+        "format": None,  # the adapter's card() says
         "path": summary["model_path"],
         "experiment": exp.name,
         "params": summary["best_params"],

@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from tuner.runner.preflight import UserError
+from tuner.errors import UserError
 
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 
-from tuner.runner.report import KNOWN_GOOD
+from tuner.outputs.summary import KNOWN_GOOD
 
 PYTHON = (3, 11)
 # A mismatch of these is known to break (raydp 1.6.5 is built against them); the others only warn.

@@ -6,7 +6,6 @@ import json
 import time
 from pathlib import Path
 
-from tuner.runner.preflight import UserError
 
 
 def run_status(run_dir: str | Path) -> str:
@@ -15,30 +14,22 @@ def run_status(run_dir: str | Path) -> str:
     Raises:
         UserError: ``run_dir`` is not a run directory.
     """
-    import logging
-
-    from tuner.config import MODEL_TYPES, load_experiment
+    from tuner.config import model_type
     from tuner.config.schema import is_space
-    from tuner.runner.results import best_row, counts, render_table, sort_rows, trial_rows
+    from tuner.outputs import best_row, counts, load_trials, read_run_experiment, render_table, sort_rows, trial_rows
 
-    run_dir = Path(run_dir).expanduser().resolve()
-    if not (run_dir / "experiment.yaml").is_file():
-        raise UserError(f"{run_dir}: not a run directory (no experiment.yaml).")
-    exp = load_experiment(run_dir / "experiment.yaml")
-    mt = MODEL_TYPES[exp.model.type]
-    metric, mode = exp.search.metric or mt.default_metric, exp.search.mode or mt.default_mode
+    run_dir, exp = read_run_experiment(run_dir)
+    metric, mode = exp.search.metric, exp.search.mode
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     lines = [f"run {run_dir.name}: {exp.model.type}, {exp.search.num_samples} trials x {exp.data.folds} folds, "
              f"status {summary.get('status', 'running')}"]
     if not list(run_dir.glob("tune/experiment_state-*.json")):
         return "\n".join(lines + ["no trial has started yet"])
-    from ray.tune import ExperimentAnalysis
-
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-    trials = ExperimentAnalysis(str(run_dir / "tune")).trials
+    trials = load_trials(run_dir / "tune")
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
-    rows = sort_rows(trial_rows(trials, tuned, mt.metrics, exp.data.folds), metric, mode)
+    rows = sort_rows(trial_rows(trials, tuned, model_type(exp.model.type).metric_names, exp.data.folds), metric,
+                     mode)
     c = counts(rows)
     running = sum(t.status == "RUNNING" for t in trials)
     best = best_row(rows, metric, mode)

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tuner.runner.preflight import UserError
+from tuner.errors import UserError
 
 
 def export_model(run_dir: str | Path, out: str | Path) -> Path:

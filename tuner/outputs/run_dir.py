@@ -1,0 +1,95 @@
+"""The run directory: making a new one, reading an existing one's experiment, and writing every file of it
+once, from one :class:`RunResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tuner.config import ConfigError, Experiment, experiment_to_dict, load_experiment
+from tuner.errors import UserError
+from tuner.outputs.leaderboard import TrialRow, render_table, sort_rows, write_leaderboard
+from tuner.outputs.summary import write_model_card, write_summary
+
+NOT_A_RUN_DIR = "{run_dir}: not a run directory (no experiment.yaml); give the folder `tuner run` printed."
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced; :func:`write_run_dir` turns it into files.
+
+    Attributes:
+        exp: the experiment.
+        run_dir: its directory.
+        summary: the summary.json dict (schema in ``summary.base_summary``).
+        rows: leaderboard rows in trial order (empty if no trial ran).
+        tuned: the searched param names (leaderboard columns).
+        space: the searched params' specs (for the plots).
+        metrics: the metric names every trial reports.
+        card: what the adapter adds to the model card (None: no model was exported).
+    """
+
+    exp: Experiment
+    run_dir: Path
+    summary: dict
+    rows: list[TrialRow] = field(default_factory=list)
+    tuned: list[str] = field(default_factory=list)
+    space: dict[str, Any] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()
+    card: dict | None = None
+    table: str = ""  # the printed leaderboard, set by write_run_dir's caller
+
+
+def new_run_dir(exp: Experiment) -> Path:
+    """``<output.dir>/<name>-<yyyymmdd-hhmmss>`` (made unique if two runs start in the same second), holding
+    ``experiment.yaml``, the resolved config."""
+    base = Path(exp.output.dir).expanduser().resolve()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = base / f"{exp.name}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = base / f"{exp.name}-{stamp}-{n}"
+    path.mkdir(parents=True)
+    (path / "experiment.yaml").write_text(yaml.safe_dump(experiment_to_dict(exp), sort_keys=False))
+    return path
+
+
+def read_run_experiment(run_dir: str | Path) -> tuple[Path, Experiment]:
+    """The absolute run directory and its resolved experiment.
+
+    Raises:
+        UserError: not a run directory, or its experiment.yaml no longer validates.
+    """
+    path = Path(run_dir).expanduser().resolve()
+    if not (path / "experiment.yaml").is_file():
+        raise UserError(NOT_A_RUN_DIR.format(run_dir=path))
+    try:
+        return path, load_experiment(path / "experiment.yaml")
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def write_run_dir(result: RunResult) -> str:
+    """Write leaderboard.csv, plots/, model/model_card.json and summary.json (the last, always).
+
+    Returns:
+        The leaderboard as printed at the end ('' when no trial ran).
+    """
+    exp, folder, s = result.exp, result.run_dir, result.summary
+    ranked = sort_rows(result.rows, s["metric"], s["mode"])
+    if result.rows:
+        write_leaderboard(ranked, folder / "leaderboard.csv", result.tuned, result.metrics, exp.data.folds)
+        if exp.output.plots:
+            from tuner.outputs.plots import write_plots
+
+            write_plots(result.rows, result.space, s["metric"], s["mode"], folder / "plots")
+    if result.card is not None and s.get("model_path"):
+        write_model_card(exp, s, folder / "model" / "model_card.json", result.card)
+    write_summary(s, folder / "summary.json")
+    return render_table(ranked, result.tuned, s["metric"]) if result.rows else ""
+

@@ -1,0 +1,90 @@
+"""The Ray Tune run of one experiment: trainable, searcher, scheduler, callbacks; fresh or restored."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from tuner.config import Experiment, model_type
+from tuner.outputs import load_trials
+from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trials
+
+# Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
+# trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
+_QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis")
+
+
+def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool, trial_data=None) -> tuple[list, int]:
+    """Run (or, with ``resume``, restore and continue) the Tune experiment in ``run_dir/tune``.
+
+    Returns:
+        Tune's ``Trial`` records in creation order, and how many trials ran at once.
+    """
+    # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
+    from ray import tune
+
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    trainable, concurrency = _trainable(exp, service, trial_data)
+    if resume:
+        tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
+                                   resume_errored=False, restart_errored=False)
+    else:
+        echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
+             f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
+        tuner = _new_tuner(exp, run_dir, trainable, concurrency)
+    tuner.fit()
+    return load_trials(run_dir / "tune"), concurrency
+
+
+def _trainable(exp: Experiment, service, trial_data):
+    """The named function trainable with its fixed arguments and resources; and the concurrency."""
+    from ray import tune
+
+    from tuner.runner.trainable import TrialSpec, named_trainable, run_trial
+
+    concurrency = concurrent_trials(exp)
+    # Trials only wait on the service: no CPU (the executors hold them all), a little memory.
+    resources = {"CPU": 0, "memory": TRIAL_MEMORY}
+    if trial_data is not None:  # trials fit in their own workers (sklearn): they need the CPUs they use
+        resources, concurrency = worker_trials(exp)
+    spec = TrialSpec(model_type=exp.model.type, metrics=model_type(exp.model.type).metric_names,
+                     metric=exp.search.metric, folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
+                     fractions=tuple(exp.scheduler.data_fractions))
+    fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)
+    return named_trainable(fn, exp.name, resources), concurrency
+
+
+def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
+    from ray import tune
+
+    from tuner.runner.progress import ProgressLine
+    from tuner.search import make_scheduler, make_searcher
+
+    metric, mode = exp.search.metric, exp.search.mode
+    steps = exp.data.folds + len(exp.scheduler.data_fractions)
+    return tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=make_searcher(exp.search, exp.model.params, metric, mode),
+            scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
+            num_samples=exp.search.num_samples,
+            max_concurrent_trials=concurrency,
+            time_budget_s=exp.search.time_budget_s,
+            reuse_actors=False,
+        ),
+        run_config=tune.RunConfig(
+            name="tune",
+            storage_path=str(run_dir),
+            verbose=0,
+            failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
+            callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode)],
+        ),
+    )
+
+
+def _steps(exp: Experiment) -> str:
+    fr = exp.scheduler.data_fractions
+    return (f"data fractions {', '.join(f'{f:g}' for f in fr)} of fold 0, then " if fr else "") + f"{exp.data.folds} folds"

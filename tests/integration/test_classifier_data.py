@@ -23,9 +23,7 @@ def write_csv(tmp_path, lines):
 
 
 class TestSparkLogRegContract(AdapterContract):
-    @pytest.fixture(scope="class")
-    def adapter(self):
-        return get_adapter("spark-logreg")
+    family = "spark-logreg"
 
     @pytest.fixture(scope="class")
     def ctx(self, spark):

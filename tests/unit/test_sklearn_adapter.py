@@ -29,9 +29,7 @@ def tiny_arrays(n: int = 300, seed: int = 0) -> dict:
 
 
 class TestSklearnContract(AdapterContract):
-    @pytest.fixture
-    def adapter(self):
-        return get_adapter("sklearn")
+    family = "sklearn"
 
     @pytest.fixture
     def ctx(self):

@@ -1,14 +1,8 @@
-"""What the binary classifiers share: row accounting for summary.json and a refit that proves its export."""
+"""What the binary classifiers share: their metrics, the class_weight rule, row accounting for summary.json."""
 
 from __future__ import annotations
 
-import math
-import time
-from typing import Any
-
 from tuner.config.families import ParamRule
-from tuner.models.base import ModelAdapter
-
 
 #: every binary classifier reports these, with their direction
 CLASSIFIER_METRICS = {"auc_roc": "max", "auc_pr": "max", "log_loss": "min", "accuracy": "max", "f1": "max"}
@@ -32,31 +26,3 @@ def table_rows(prepared, train_folds: dict[int, int], test_rows: int, folds: int
         "fold_rows": [train_folds.get(k, 0) for k in range(folds)],
         **prepared.facts,
     }
-
-
-class ClassifierAdapter(ModelAdapter):
-    """A binary classifier: the five metrics, and a refit whose saved model is reloaded and re-scored."""
-
-    def refit_and_test(self, ctx, params: dict, seed: int, path: str | None) -> dict:
-        """Refit on all training rows and score the test set; with ``path``, save, reload, and score again.
-
-        Returns:
-            Test metrics, ``seconds``, and ``card`` (with ``reload_identical``: the reloaded model's test
-            metrics equal the reported ones).
-        """
-        train, test = self.full_frames(ctx)
-        t0 = time.monotonic()
-        model = self.fit(ctx, train, params, seed)
-        result = self.score(ctx, model, test)
-        card: dict[str, Any] = {}
-        if path:
-            self.save(model, path)
-            again = self.score(ctx, self.load(ctx, path), test)
-            card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in self.metrics},
-                    "reload_identical": all(_same(again[m], result[m]) for m in self.metrics)}
-        self.release(model)
-        return {**result, "seconds": time.monotonic() - t0, "card": card}
-
-
-def _same(a: float, b: float) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)

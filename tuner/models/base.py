@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -114,14 +115,25 @@ class ModelAdapter(ABC):
         return {**result, "fit_seconds": t1 - t0, "score_seconds": t2 - t1}
 
     def refit_and_test(self, ctx: ServiceContext, params: dict, seed: int, path: str | None) -> dict:
-        """Refit on all training rows, score the held-out test set, save under ``path`` if given."""
+        """Refit on all training rows and score the test set; with ``path``, save, reload, and score again.
+
+        Returns:
+            Test metrics, ``seconds``, and ``card`` (the adapter's :meth:`card` plus ``reload_test_metrics``
+            and ``reload_identical``: the reloaded model's test metrics equal the reported ones).
+        """
         train, test = self.full_frames(ctx)
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
         result = self.score(ctx, model, test)
-        card = {}
+        card: dict[str, Any] = {}
         if path:
             self.save(model, path)
-            card = self.card(ctx, model)
+            again = self.score(ctx, self.load(ctx, path), test)
+            card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in self.metrics},
+                    "reload_identical": all(_same(again[m], result[m]) for m in self.metrics)}
         self.release(model)
         return {**result, "seconds": time.monotonic() - t0, "card": card}
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)

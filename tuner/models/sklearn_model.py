@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule, short_name
-from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, ClassifierAdapter, table_rows
-from tuner.models.base import TRIAL_DATA
+from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
+from tuner.models.base import TRIAL_DATA, ModelAdapter
 from tuner.models.registry import register
 
 # import path -> the params tuner checks (upstream names); others are refused so typos are caught.
@@ -148,7 +148,7 @@ def numpy_metrics(y: np.ndarray, p: np.ndarray, yhat: np.ndarray) -> dict:
 
 
 @register(SKLEARN)
-class SklearnClassifier(ClassifierAdapter):
+class SklearnClassifier(ModelAdapter):
     """Any allow-listed sklearn-style classifier behind the ColumnTransformer of :func:`make_pipeline`."""
 
     trials_in_worker = True

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule
-from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, ClassifierAdapter, table_rows
+from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
+from tuner.models.base import ModelAdapter
 from tuner.models.registry import register
 
 SPARK_LOGREG = ModelType(
@@ -108,7 +109,7 @@ def spark_metrics(scored) -> dict:
 
 
 @register(SPARK_LOGREG)
-class SparkLogReg(ClassifierAdapter):
+class SparkLogReg(ModelAdapter):
     """The MLlib pipeline above; ``class_weight: balanced`` weights rows by n / (2 * rows of their class)."""
 
     def prepare(self, ctx, data_cfg: Any) -> dict:

@@ -1,13 +1,15 @@
 """The contract every model adapter passes. A test class subclasses :class:`AdapterContract` and provides fixtures.
 
-Required fixtures of the subclass:
-    ``adapter``: the adapter instance.
+Required of the subclass: the class attribute ``family`` (the ``model.type`` it tests; the default ``adapter``
+fixture instantiates it, and a test checks every registered family has a contract class), and the fixtures
     ``ctx``: a ServiceContext on which ``adapter.prepare`` (or an equivalent) has run on a tiny table.
     ``params``: one fixed configuration (the keys a trial receives).
 
 Example::
 
     class TestSparkLogReg(AdapterContract):
+        family = "spark-logreg"
+
         @pytest.fixture(scope="class")
         def ctx(self, spark): ...
 """
@@ -25,6 +27,20 @@ SEED = 7
 
 class AdapterContract:
     """Fit on a tiny frame, metric keys present, save -> load same predictions, params round-trip, pickles."""
+
+    family: str
+
+    @pytest.fixture(scope="class")
+    def adapter(self):
+        from tuner.models import get_adapter
+
+        return get_adapter(self.family)
+
+    def test_adapter_is_the_registered_family(self, adapter):
+        from tuner.config import model_type
+
+        spec = model_type(self.family)
+        assert type(adapter) is spec.adapter and adapter.metrics == spec.metric_names and adapter.spec is spec
 
     def test_fit_fold_reports_every_metric_finite(self, adapter, ctx, params):
         result = adapter.fit_fold(ctx, params, 0, SEED)
@@ -58,8 +74,11 @@ class AdapterContract:
     def test_refit_reports_test_metrics_and_reload_check(self, adapter, ctx, params, tmp_path):
         result = adapter.refit_and_test(ctx, params, SEED, str(tmp_path / "refit"))
         assert set(adapter.metrics) <= set(result)
-        assert result["card"]["reload_identical"] is True
-        assert json.dumps(result["card"])  # the model card is JSON
+        card = result["card"]
+        assert card["reload_identical"] is True
+        assert set(card["reload_test_metrics"]) == set(adapter.metrics)
+        assert isinstance(card.get("format"), str) and card["format"], card  # says how to load the model
+        assert json.loads(json.dumps(card)) == card  # the model card is plain JSON
 
     def test_adapter_pickles(self, adapter):
         back = pickle.loads(pickle.dumps(adapter))

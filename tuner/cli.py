@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     sbm.add_argument("--wait", action="store_true", help="follow the job's logs until it ends; exit 1 if it fails")
 
     doc = sub.add_parser("doctor", help="check Python, Java, Ray, RayDP, PySpark and start a tiny Spark service")
+    doc.add_argument("config", nargs="?", help="also check that this experiment's executors and trials fit the cluster")
+    doc.add_argument("--set", dest="overrides", **sets)
     doc.add_argument("--address", help="check this Ray cluster (e.g. auto or head:6379) instead of a local one")
 
     val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
@@ -149,7 +151,8 @@ def _cmd_export(args) -> int:
 def _cmd_doctor(args) -> int:
     from tuner.ops import run_doctor
 
-    return run_doctor(address=args.address)
+    exp = _load(args) if args.config else None  # a config mistake stops here, before Ray starts
+    return run_doctor(address=args.address, exp=exp)
 
 
 _COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, "status": _cmd_status,

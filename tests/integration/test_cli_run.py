@@ -11,7 +11,6 @@ import yaml
 
 from tests.integration.conftest import ROOT, run_cli
 
-pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
 SUMMARY_KEYS = {"experiment", "status", "metric", "mode", "best_params", "best_cv_metric", "test_metrics",
                 "model_path", "rows", "trials", "wall_seconds", "versions"}
@@ -61,6 +60,8 @@ def only_run_dir(tmp_path):
     return run_dir
 
 
+@pytest.mark.cluster
+@pytest.mark.spark
 def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the_test_rmse(tmp_path, no_leaks,
                                                                                           spark):
     read, planted = write_ratings(tmp_path / "ratings.csv")
@@ -81,10 +82,10 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     assert rows["read"] == read
     assert {k: rows["dropped"][k] for k in planted} == planted
     assert rows["kept"] == read - sum(planted.values()) == rows["train"] + rows["test"]
-    assert rows["test_dropped_cold_start"] >= 0
     trials = summary["trials"]
     assert trials["completed"] + trials["pruned"] + trials["failed"] == 6
     assert trials["completed"] >= 1 and trials["failed"] == 0
+    assert trials["pruned"] >= 1, "ASHA stopped no trial after its first fold"
     assert f"{summary['test_metrics']['rmse']:.2f}" == m.group(1)
     # The model has learned the planted signal: better than predicting the mean (std of ratings ~0.6-0.7).
     assert summary["test_metrics"]["rmse"] < 0.6
@@ -112,6 +113,11 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     scored = get_adapter("spark-als").score(None, model, prepared.test)
     assert scored["rmse"] == pytest.approx(summary["test_metrics"]["rmse"], abs=1e-6)
     assert scored["cold_start_dropped"] == rows["test_dropped_cold_start"]
+    # counted independently: test rows whose user or item has no training row
+    seen_u, seen_i = prepared.train.select("user").distinct(), prepared.train.select("item").distinct()
+    unseen = (prepared.test.join(seen_u, "user", "left_anti").select("user", "item")
+              .union(prepared.test.join(seen_i, "item", "left_anti").select("user", "item")).distinct().count())
+    assert rows["test_dropped_cold_start"] == unseen
 
     exported = run_cli("export", str(run_dir), "--out", str(tmp_path / "best"), cwd=ROOT)
     assert exported.returncode == 0, exported.stderr

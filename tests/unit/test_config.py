@@ -146,7 +146,7 @@ def test_metric_and_mode_default_from_the_model(project):
 def test_round_trip_through_yaml_gives_an_equal_experiment(project, tmp_path_factory):
     exp = load_experiment(exp_file(project), ["model.params.alpha=2", "data.rating_scale=[1, 10]"])
     data = experiment_to_dict(exp)
-    json.dumps(data)
+    assert json.loads(json.dumps(data)) == data  # plain JSON, nothing lost
     assert data["model"]["space"] is None
     # elsewhere, and next to a different default space that must not be merged again
     other = tmp_path_factory.mktemp("run")

@@ -51,4 +51,5 @@ def test_within_gives_up_after_the_timeout_and_leaves_a_daemon_thread():
     with pytest.raises(TimeoutError):
         within(0.2, lambda: time.sleep(30))
     assert time.monotonic() - t0 < 5
-    assert all(t.daemon for t in threading.enumerate() if t.name == "tuner-fold")
+    left = [t for t in threading.enumerate() if t.name == "tuner-fold"]
+    assert left and all(t.daemon for t in left)  # the overrunning fit is still there, and cannot hold the process

@@ -1,6 +1,7 @@
 """Ratings sources (MovieLens formats, CSV, Parquet, synthetic), cleaning with exact accounting, splits."""
 
-from tuner.data.cleaning import REASONS, RowCounts, clean_ratings
+from tuner.data.cleaning import clean_ratings
+from tuner.data.counts import REASONS, RowCounts
 from tuner.data.download import resolve_ratings_path
 from tuner.data.errors import BadRowsError, DataError
 from tuner.data.formats import FORMATS, resolve_source

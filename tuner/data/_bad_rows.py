@@ -12,7 +12,7 @@ from tuner.data.errors import BadRowsError
 from tuner.data.readers import POSITION
 
 if TYPE_CHECKING:
-    from tuner.data.cleaning import RowCounts
+    from tuner.data.counts import RowCounts
 
 HINT = "set data.bad_rows: drop to drop and count such rows"
 MESSAGE = (

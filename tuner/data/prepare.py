@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 
 from tuner.config.schema import DataConfig
-from tuner.data.cleaning import RowCounts, clean_ratings
+from tuner.data.cleaning import clean_ratings
+from tuner.data.counts import RowCounts
 from tuner.data.download import resolve_ratings_path
 from tuner.data.formats import resolve_source
 from tuner.data.readers import raw_from_typed, read_raw

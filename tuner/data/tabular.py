@@ -11,7 +11,7 @@ from typing import ClassVar
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from tuner.data.cleaning import RowCounts
+from tuner.data.counts import RowCounts
 from tuner.data.errors import DataError
 from tuner.data.synthetic_churn import LABEL as CHURN_LABEL
 from tuner.data.synthetic_churn import synthetic_churn

@@ -49,11 +49,13 @@ class Check:
         return out
 
 
-def run_doctor(address: str | None = None, spark_timeout_s: float = 240, echo=print) -> int:
+def run_doctor(address: str | None = None, spark_timeout_s: float = 240, echo=print, exp=None) -> int:
     """Run every check, printing each as it completes.
 
     Args:
         address: a Ray cluster to check instead of a local one started for the purpose.
+        exp: an experiment whose executors and concurrent trials must fit the cluster (checked as
+            ``tuner run`` checks them before Spark starts), or None.
         spark_timeout_s: how long the tiny Spark service may take to start.
         echo: where lines go.
 
@@ -76,7 +78,7 @@ def run_doctor(address: str | None = None, spark_timeout_s: float = 240, echo=pr
     if blocked:
         emit(Check("spark", "FAIL", f"not tried: fix {', '.join(blocked)} first"))
     else:
-        for check in _cluster(address, spark_timeout_s):
+        for check in _cluster(address, spark_timeout_s, exp):
             emit(check)
     failed = [c.name for c in checks if c.status == "FAIL"]
     echo("")
@@ -121,7 +123,20 @@ def _java() -> Check:
     return Check("java", "ok", f"{info.version} from {info.source} ({info.home})")
 
 
-def _cluster(address: str | None, spark_timeout_s: float) -> list[Check]:
+def _fits(exp) -> Check:
+    """The experiment's executors and trials against the cluster's free resources (as ``tuner run`` checks)."""
+    from tuner.errors import TunerError
+    from tuner.runner.cluster_checks import check_cluster
+
+    try:
+        check_cluster(exp)
+    except TunerError as exc:
+        return Check("experiment", "FAIL", f"{exp.name} does not fit this cluster", str(exc))
+    return Check("experiment", "ok", f"{exp.name}: {exp.spark.executors} executor(s) x {exp.spark.executor_cores} "
+                                     f"CPU, {exp.spark.executor_memory} each, and its trials fit")
+
+
+def _cluster(address: str | None, spark_timeout_s: float, exp=None) -> list[Check]:
     """Start (or join) Ray, report its resources, start a 1-executor Spark service, run a job, stop it all."""
     import ray
 
@@ -151,6 +166,8 @@ def _cluster(address: str | None, spark_timeout_s: float) -> list[Check]:
                                           f"{total.get('memory', 0) / 2**30:.1f} GiB memory, "
                                           f"{total.get('object_store_memory', 0) / 2**30:.1f} GiB object store"))
         out.append(Check("free", "ok", describe(live_nodes())))
+        if exp is not None:
+            out.append(_fits(exp))
         cfg = SparkConfig(executors=1, executor_cores=1, executor_memory="512m", driver_memory="512m",
                           start_timeout_s=spark_timeout_s)
         t0 = time.monotonic()

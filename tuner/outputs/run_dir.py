@@ -15,7 +15,7 @@ from tuner.errors import UserError
 from tuner.outputs.leaderboard import TrialRow, render_table, sort_rows, write_leaderboard
 from tuner.outputs.summary import write_model_card, write_summary
 
-NOT_A_RUN_DIR = "{run_dir}: not a run directory (no experiment.yaml); give the folder `tuner run` printed."
+NOT_A_RUN_DIR = "{run_dir}: not a run directory (no experiment.yaml)."
 
 
 @dataclass

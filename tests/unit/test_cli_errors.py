@@ -1,0 +1,87 @@
+"""Every subcommand, given a wrong argument, prints one `error:` line and exits 2: no traceback, nothing started.
+
+Through the real console script (a subprocess), as a user types it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TUNER = str(Path(sys.executable).with_name("tuner"))
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([TUNER, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def broken_run_dir(tmp_path):
+    """A run directory whose experiment.yaml names a model type that no longer exists."""
+    run = tmp_path / "runs" / "old-20260101-000000"
+    run.mkdir(parents=True)
+    (run / "tune").mkdir()
+    doc = yaml.safe_load((ROOT / "experiments" / "quickstart.yaml").read_text())
+    doc["model"]["type"] = "spark-als-v0"
+    (run / "experiment.yaml").write_text(yaml.safe_dump(doc))
+    return run
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["validate", "experiments/nope.yaml"], ["experiments/nope.yaml", "no such file"]),
+    (["run", "experiments/nope.yaml"], ["experiments/nope.yaml", "no such file"]),
+    (["run", "experiments/quickstart.yaml", "--set", "search.num_samples=0"], ["search.num_samples must be"]),
+    (["submit", "experiments/nope.yaml", "--address", "http://127.0.0.1:9"], ["no such file"]),
+    (["doctor", "experiments/nope.yaml"], ["no such file"]),
+    (["status", "/nonexistent/run"], ["not a run directory"]),
+    (["resume", "/nonexistent/run"], ["not a run directory"]),
+    (["export", "/nonexistent/run", "--out", "/tmp/x"], ["no exported model"]),
+])
+def test_each_subcommand_reports_a_wrong_argument_in_one_line(args, needles):
+    _one_line_error(_cli(*args), *needles)
+
+
+def test_status_of_a_run_whose_config_no_longer_validates_is_one_line(broken_run_dir):
+    # regression: `tuner status` let a ConfigError (here an unknown model type) escape as a traceback
+    _one_line_error(_cli("status", str(broken_run_dir)), "model.type must be one of", "spark-als-v0")
+
+
+def test_resume_of_a_run_whose_config_no_longer_validates_is_one_line(broken_run_dir):
+    _one_line_error(_cli("resume", str(broken_run_dir)), "model.type must be one of")
+
+
+def test_a_classifier_with_a_movielens_download_is_a_config_error(tmp_path):
+    # regression: it passed validate and then reached `"://" not in None` in preflight (a TypeError traceback)
+    doc = yaml.safe_load((ROOT / "experiments" / "churn_spark_lr.yaml").read_text())
+    doc["data"] = {"download": "ml-100k", "label": "churn"}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    for command in ("validate", "run"):
+        _one_line_error(_cli(command, str(path)), "data.download fetches MovieLens ratings", "spark-logreg")
+
+
+def test_an_unknown_model_type_in_a_config_is_one_line_with_did_you_mean(tmp_path):
+    # regression: UnknownModelError escaped as a traceback
+    _one_line_error(_cli("validate", "experiments/quickstart.yaml", "--set", "model.type=spark-alz"),
+                    "did you mean 'spark-als'?")
+
+
+def test_status_of_a_missing_run_dir_is_a_clear_error(tmp_path):
+    proc = _cli("status", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path}: not a run directory (no experiment.yaml)."

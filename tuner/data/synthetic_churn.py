@@ -5,8 +5,6 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-NUMERIC = ("age", "tenure", "monthly_charges", "total_charges")
-CATEGORICAL = ("customer_type", "contract", "payment_method")
 LABEL = "churn"
 
 

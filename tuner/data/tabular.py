@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from tuner.data.counts import RowCounts
@@ -158,48 +158,71 @@ def prepare_table(spark: SparkSession, cfg) -> PreparedTable:
     if not numeric and not categorical:
         raise TableError(f"the table has no feature columns besides the label {label!r}")
     negative, positive = _classes(df, label, cfg)
+    parsed, keys = _parse(df, cfg, label, numeric, categorical, negative, positive)
+    counts, missing, not_numbers, positives = _count(parsed, numeric, categorical)
+    _apply_policies(cfg, counts, missing, not_numbers)
+    clean = parsed.filter(F.col("_reason").isNull()).drop(
+        "_reason", *[c for c in parsed.columns if c.startswith(("_miss", "_bad"))])
+    train, test = stratified_split(clean, keys, cfg.test_fraction, cfg.folds, cfg.seed)
+    facts = {"label": label, "positive_label": positive, "negative_label": negative, "positives": positives,
+             "missing_values": {c: n for c, n in missing.items() if n}, "missing_policy": cfg.missing,
+             "not_numbers": {c: n for c, n in not_numbers.items() if n}, "numeric": numeric,
+             "categorical": categorical, "ignored_id_like": id_like, "source": source, "format": fmt}
+    return PreparedTable(train.drop(*keys), test.drop(*keys), numeric, categorical, counts, facts)
+
+
+def _any(flags: list[Column]) -> Column:
+    out = F.lit(False)
+    for flag in flags:
+        out = out | flag
+    return out
+
+
+def _parse(df: DataFrame, cfg, label: str, numeric: list[str], categorical: list[str], negative: str,
+           positive: str) -> tuple[DataFrame, list[str]]:
+    """Typed features, the 0/1 label, each row's drop reason (or null), per-column missing / not-a-number
+    flags (``_miss<i>``, ``_bad<i>``) and the split keys ``_k<i>``.
+
+    Returns:
+        The parsed frame and the names of its split-key columns.
+    """
     lab = F.trim(F.col(label).cast("string"))
     typed = [_as_double(c).alias(c) for c in numeric]
     typed += [F.when(~_blank(c), F.trim(F.col(c).cast("string"))).alias(c) for c in categorical]
     bad_num = [~_blank(c) & _as_double(c).isNull() for c in numeric]
     miss = [_blank(c) | F.isnan(_as_double(c)) for c in numeric] + [_blank(c) for c in categorical]
-    any_bad = F.lit(False)
-    for b in bad_num:
-        any_bad = any_bad | b
-    any_miss = F.lit(False)
-    for m in miss:
-        any_miss = any_miss | m
-    reason = F.when(_blank(label), "missing_label").when(any_bad, "non_numeric")
+    reason = F.when(_blank(label), "missing_label").when(_any(bad_num), "non_numeric")
     if cfg.missing != "impute":
-        reason = reason.when(any_miss, "missing_value")
+        reason = reason.when(_any(miss), "missing_value")
     keys = (["id"] if "id" in df.columns else []) + numeric + categorical + [label]
     parsed = df.select(*typed, F.when(lab == positive, 1.0).when(lab == negative, 0.0).alias(LABEL),
                        *[F.col(k).alias(f"_k{i}") for i, k in enumerate(keys)], reason.alias("_reason"),
                        *[m.alias(f"_miss{i}") for i, m in enumerate(miss)],
                        *[b.alias(f"_bad{i}") for i, b in enumerate(bad_num)])
-    aggs = [F.count(F.lit(1)).alias("read")] + [F.sum((F.col("_reason") == r).cast("long")).alias(r)
-                                                for r in TABLE_REASONS]
+    return parsed, [f"_k{i}" for i in range(len(keys))]
+
+
+def _count(parsed: DataFrame, numeric: list[str], categorical: list[str]) -> tuple[TableCounts, dict, dict, int]:
+    """One Spark job: rows read, kept (counted on their own, so the accounting check can fail), dropped by
+    reason; missing values and not-a-number values per column; positive kept rows.
+
+    Returns:
+        (counts, missing per column, not-numbers per numeric column, positives)
+    """
+    columns = numeric + categorical
     ok = F.col("_reason").isNull()
     counted = ok | (F.col("_reason") == "missing_value")  # missing values per column, imputed or dropped
-    aggs += [F.sum((counted & F.col(f"_miss{i}")).cast("long")).alias(f"m{i}") for i in range(len(miss))]
-    aggs += [F.sum(F.col(f"_bad{i}").cast("long")).alias(f"b{i}") for i in range(len(bad_num))]
+    aggs = [F.count(F.lit(1)).alias("read"), F.sum(ok.cast("long")).alias("kept")]
+    aggs += [F.sum((F.col("_reason") == r).cast("long")).alias(r) for r in TABLE_REASONS]
+    aggs += [F.sum((counted & F.col(f"_miss{i}")).cast("long")).alias(f"m{i}") for i in range(len(columns))]
+    aggs += [F.sum(F.col(f"_bad{i}").cast("long")).alias(f"b{i}") for i in range(len(numeric))]
     aggs += [F.sum((ok & (F.col(LABEL) == 1.0)).cast("long")).alias("pos")]
     row = parsed.agg(*aggs).first()
     dropped = {r: int(row[r] or 0) for r in TABLE_REASONS}
-    counts = TableCounts(read=int(row["read"]), kept=int(row["read"]) - sum(dropped.values()), dropped=dropped)
-    missing = {c: int(row[f"m{i}"] or 0) for i, c in enumerate(numeric + categorical)}
+    counts = TableCounts(read=int(row["read"]), kept=int(row["kept"] or 0), dropped=dropped)
+    missing = {c: int(row[f"m{i}"] or 0) for i, c in enumerate(columns)}
     not_numbers = {c: int(row[f"b{i}"] or 0) for i, c in enumerate(numeric)}
-    _apply_policies(cfg, counts, missing, not_numbers)
-    clean = parsed.filter(ok).drop("_reason", *[f"_miss{i}" for i in range(len(miss))],
-                                   *[f"_bad{i}" for i in range(len(bad_num))])
-    train, test = stratified_split(clean, [f"_k{i}" for i in range(len(keys))], cfg.test_fraction, cfg.folds,
-                                   cfg.seed)
-    key_cols = [f"_k{i}" for i in range(len(keys))]
-    facts = {"label": label, "positive_label": positive, "negative_label": negative, "positives": int(row["pos"] or 0),
-             "missing_values": {c: n for c, n in missing.items() if n}, "missing_policy": cfg.missing,
-             "not_numbers": {c: n for c, n in not_numbers.items() if n}, "numeric": numeric,
-             "categorical": categorical, "ignored_id_like": id_like, "source": source, "format": fmt}
-    return PreparedTable(train.drop(*key_cols), test.drop(*key_cols), numeric, categorical, counts, facts)
+    return counts, missing, not_numbers, int(row["pos"] or 0)
 
 
 def _apply_policies(cfg, counts: TableCounts, missing: dict, not_numbers: dict) -> None:

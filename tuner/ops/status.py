@@ -28,7 +28,7 @@ def run_status(run_dir: str | Path) -> str:
         return "\n".join(lines + ["no trial has started yet"])
     trials = load_trials(run_dir / "tune")
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
-    rows = sort_rows(trial_rows(trials, tuned, model_type(exp.model.type).metric_names, exp.data.folds), metric,
+    rows = sort_rows(trial_rows(trials, model_type(exp.model.type).metric_names, exp.data.folds), metric,
                      mode)
     c = counts(rows)
     running = sum(t.status == "RUNNING" for t in trials)

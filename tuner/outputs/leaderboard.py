@@ -40,7 +40,7 @@ def load_trials(tune_dir: str | Path) -> list:
     return list(ExperimentAnalysis(str(tune_dir)).trials)
 
 
-def trial_rows(trials, tuned: list[str], metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
+def trial_rows(trials, metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
     """Leaderboard rows from Ray Tune ``Trial`` objects (works for live runs and restored experiments)."""
     rows = []
     for t in trials:

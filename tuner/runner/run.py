@@ -116,7 +116,7 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
     result.space = flat_space(exp.model.params)
     result.tuned = list(result.space)
-    result.rows = trial_rows(trials, result.tuned, result.metrics, exp.data.folds)
+    result.rows = trial_rows(trials, result.metrics, exp.data.folds)
     s.update(trials=counts(result.rows), concurrency=concurrency,
              work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
     best = best_row(result.rows, s["metric"], s["mode"])

@@ -14,6 +14,19 @@ if TYPE_CHECKING:  # the adapter modules import no Spark or Ray at import time, 
 TRIAL_DATA = "trial_data"  # key of prepare()'s result holding the handle trials read their data from
 
 
+def cache_split(train: Any, test: Any, fold_col: str) -> tuple[Any, Any, dict[int, int]]:
+    """Persist a prepared (train, test) pair of Spark frames and count the training rows per fold.
+
+    Returns:
+        (train, test, {fold: rows}), the frames cached in memory and on disk.
+    """
+    from pyspark import StorageLevel
+
+    train = train.persist(StorageLevel.MEMORY_AND_DISK)
+    test = test.persist(StorageLevel.MEMORY_AND_DISK)
+    return train, test, {int(r[fold_col]): int(r["count"]) for r in train.groupBy(fold_col).count().collect()}
+
+
 class ModelAdapter(ABC):
     """How tuner prepares data for, fits, scores, saves and loads one model family.
 

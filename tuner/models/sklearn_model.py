@@ -17,7 +17,7 @@ import numpy as np
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule, short_name
 from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
-from tuner.models.base import TRIAL_DATA, ModelAdapter
+from tuner.models.base import TRIAL_DATA, ModelAdapter, cache_split
 from tuner.models.registry import register
 
 # import path -> the params tuner checks (upstream names); others are refused so typos are caught.
@@ -158,15 +158,12 @@ class SklearnClassifier(ModelAdapter):
 
     def prepare(self, ctx, data_cfg: Any) -> dict:
         import raydp
-        from pyspark import StorageLevel
 
         from tuner.data.tabular import prepare_table
         from tuner.models._sklearn_data import table_to_object_store
 
         prepared = prepare_table(ctx.spark, data_cfg)
-        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
-        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
-        folds = {int(r["_fold"]): int(r["count"]) for r in train.groupBy("_fold").count().collect()}
+        train, test, folds = cache_split(prepared.train, prepared.test, "_fold")
         rows = table_rows(prepared, folds, test.count(), data_cfg.folds)
         ref = table_to_object_store(train, test, prepared.numeric, prepared.categorical)
         train.unpersist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_INT, ModelType
-from tuner.models.base import ModelAdapter
+from tuner.models.base import ModelAdapter, cache_split
 from tuner.models.registry import register
 
 _COLS = {"userCol": "user", "itemCol": "item", "ratingCol": "rating"}
@@ -36,15 +36,12 @@ class SparkALS(ModelAdapter):
     """ALS with ``coldStartStrategy="drop"``: rows of users/items unseen in training are dropped and counted."""
 
     def prepare(self, ctx, data_cfg: Any) -> dict:
-        from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
         from tuner.data import prepare_ratings
 
         prepared = prepare_ratings(ctx.spark, data_cfg)
-        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
-        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
-        fold_rows = {int(r["fold"]): int(r["count"]) for r in train.groupBy("fold").count().collect()}
+        train, test, fold_rows = cache_split(prepared.train, prepared.test, "fold")
         test_rows = test.count()
         ctx.state["data"] = {"train": train, "test": test, "fold_rows": fold_rows}
         stats = train.agg(F.countDistinct("user").alias("users"), F.countDistinct("item").alias("items"),

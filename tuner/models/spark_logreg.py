@@ -10,7 +10,7 @@ from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule
 from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
-from tuner.models.base import ModelAdapter
+from tuner.models.base import ModelAdapter, cache_split
 from tuner.models.registry import register
 
 SPARK_LOGREG = ModelType(
@@ -113,14 +113,10 @@ class SparkLogReg(ModelAdapter):
     """The MLlib pipeline above; ``class_weight: balanced`` weights rows by n / (2 * rows of their class)."""
 
     def prepare(self, ctx, data_cfg: Any) -> dict:
-        from pyspark import StorageLevel
-
         from tuner.data.tabular import prepare_table
 
         prepared = prepare_table(ctx.spark, data_cfg)
-        train = prepared.train.persist(StorageLevel.MEMORY_AND_DISK)
-        test = prepared.test.persist(StorageLevel.MEMORY_AND_DISK)
-        folds = {int(r[FOLD]): int(r["count"]) for r in train.groupBy(FOLD).count().collect()}
+        train, test, folds = cache_split(prepared.train, prepared.test, FOLD)
         ctx.state["data"] = {"train": train, "test": test, "numeric": prepared.numeric,
                              "categorical": prepared.categorical, "facts": prepared.facts}
         return table_rows(prepared, folds, test.count(), data_cfg.folds)

@@ -46,6 +46,18 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     assert summary["test_metrics"]["auc_roc"] > 0.7
 
 
+def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks):
+    proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_trees.yaml"), *TINY,
+                   "--set", "data.synthetic_churn.rows=2000", "--set", f"output.dir={tmp_path / 'runs'}",
+                   cwd=tmp_path, timeout=600)
+    summary, card = _finished(tmp_path, proc)
+    assert summary["best_params"]["estimator"] in ("RandomForestClassifier", "GBTClassifier")
+    branch = summary["best_params"]["estimator"] + "."
+    assert any(k.startswith(branch) for k in summary["best_params"])  # the chosen branch's own params
+    assert os.path.isdir(os.path.join(summary["model_path"], "stages"))  # native PipelineModel
+    assert summary["test_metrics"]["auc_roc"] > 0.7
+
+
 @pytest.mark.skipif(not TELCO.is_file(), reason="the Telco churn CSV is not on this machine")
 def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path, no_leaks, monkeypatch):
     """The second trial hangs on its second fold (in its own worker, not in Spark): trial.timeout_s stops it,

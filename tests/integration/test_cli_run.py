@@ -55,6 +55,26 @@ def experiment(tmp_path, **data):
     return path
 
 
+def _no_fit_of_a_stopped_trial_runs_after_it(run_dir, calls: dict) -> None:
+    """With reused trial actors: each trial's fits (the Spark service's log per job group) all ended before
+    its last report, one fit per report, and a reused actor's next trial started only after them."""
+    results = {}
+    for path in run_dir.glob("tune/*/result.json"):
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        results[lines[-1]["trial_id"]] = lines
+    assert set(calls) == set(results)
+    by_pid: dict[int, list[tuple[float, float]]] = {}
+    for trial, lines in results.items():
+        assert len(calls[trial]) == len(lines), (trial, calls[trial], len(lines))  # no fit after the last report
+        assert max(end for _, end in calls[trial]) <= lines[-1]["timestamp"] + 1  # (timestamps are whole seconds)
+        (pid,) = {line["trial_pid"] for line in lines}
+        by_pid.setdefault(pid, []).append((min(s for s, _ in calls[trial]), max(e for _, e in calls[trial])))
+    assert any(len(spans) > 1 for spans in by_pid.values()), f"no trial actor was reused: {by_pid}"
+    for spans in by_pid.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # one trial at a time per actor
+
+
 def only_run_dir(tmp_path):
     (run_dir,) = (tmp_path / "runs").iterdir()
     return run_dir
@@ -91,6 +111,8 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     assert summary["test_metrics"]["rmse"] < 0.6
     assert 2 <= summary["best_params"]["rank"] <= 6 and summary["best_params"]["maxIter"] == 4
     assert summary["versions"]["raydp"] == "1.6.5" and summary["versions"]["java"]
+
+    _no_fit_of_a_stopped_trial_runs_after_it(run_dir, summary["service_calls"])
 
     for name in ("experiment.yaml", "leaderboard.csv", "model/model_card.json", "plots/history.png"):
         assert (run_dir / name).exists(), name

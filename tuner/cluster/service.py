@@ -69,6 +69,7 @@ class SparkService:
 
     def __init__(self):
         self._ctx: ServiceContext | None = None
+        self._calls: list[tuple[str, float, float]] = []  # (job group, start, end) in epoch seconds
 
     def start(self, app_name: str, cfg: SparkConfig, checkpoint_dir: str | None) -> dict:
         """Start RayDP Spark inside this actor.
@@ -102,13 +103,19 @@ class SparkService:
         if group:
             sc.setLocalProperty("spark.scheduler.pool", group)
             sc.setJobGroup(group, f"tuner {group}", interruptOnCancel=True)
+        t0 = time.time()
         try:
             return fn(self._ctx, *args, **kwargs)
         finally:
             if group:
+                self._calls.append((group, t0, time.time()))
                 sc.setLocalProperty("spark.scheduler.pool", None)
                 sc.setLocalProperty("spark.jobGroup.id", None)
                 sc.setLocalProperty("spark.job.description", None)
+
+    def calls(self) -> list[tuple[str, float, float]]:
+        """Every grouped call so far: (job group = trial id, start, end), epoch seconds (what ran when, per trial)."""
+        return list(self._calls)
 
     def cancel(self, group: str) -> None:
         """Cancel every running Spark job of ``group`` (a stopped or timed-out trial)."""

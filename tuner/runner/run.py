@@ -151,6 +151,22 @@ def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResul
         result.card = test.get("card") or {}
 
 
+def _service_calls(service) -> dict[str, list[list[float]]]:
+    """Per trial (job group), the [start, end] epoch seconds of each fit the service ran for it."""
+    import ray
+
+    if service is None:
+        return {}
+    try:
+        calls = ray.get(service.calls.remote(), timeout=10)
+    except Exception:  # noqa: BLE001 - a dead service has nothing to tell; the run's outcome stands
+        return {}
+    out: dict[str, list[list[float]]] = {}
+    for group, start, end in calls:
+        out.setdefault(group, []).append([round(start, 3), round(end, 3)])
+    return out
+
+
 def _finish(result: RunResult, session, service, t0: float) -> None:
     """Write the run directory (always, also after a failure), then stop Spark and Ray."""
     from tuner.cluster import kill_service, stop_ray
@@ -158,6 +174,7 @@ def _finish(result: RunResult, session, service, t0: float) -> None:
     s = result.summary
     s["wall_seconds"] = round(time.monotonic() - t0, 2)
     s["versions"] = versions(session.java if session else None)
+    s["service_calls"] = _service_calls(service)
     try:
         result.table = write_run_dir(result)
     finally:

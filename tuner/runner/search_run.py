@@ -73,7 +73,7 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,
             time_budget_s=exp.search.time_budget_s,
-            reuse_actors=False,
+            reuse_actors=_reuse_actors(exp),
         ),
         run_config=tune.RunConfig(
             name="tune",
@@ -83,6 +83,18 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
             callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode)],
         ),
     )
+
+
+def _reuse_actors(exp: Experiment) -> bool:
+    """Reuse a finished or pruned trial's actor for the next trial when its trials only wait on the service.
+
+    Safe because a function trainable reports synchronously: a trial's thread is parked inside ``tune.report``
+    (its fit has returned, no Spark job of its group runs) when ASHA stops it, and Tune's ``reset_config``
+    joins that thread (``TUNE_FUNCTION_THREAD_TIMEOUT_S``) and starts a fresh actor if it did not end. A
+    failed or timed-out trial's actor is never reused. Trials that fit in their own worker (sklearn) keep a
+    fresh actor each: an overrunning fit's daemon thread lives until its process exits.
+    """
+    return not model_type(exp.model.type).adapter.trials_in_worker
 
 
 def _steps(exp: Experiment) -> str:

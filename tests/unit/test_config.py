@@ -41,7 +41,7 @@ def exp_file(project, doc=EXP) -> str:
 # ---- overrides -------------------------------------------------------------------------------------------------
 def test_overrides_are_parsed_as_yaml_values(project):
     exp = load_experiment(exp_file(project), [
-        "search.num_samples=40", "data.path=/x", "model.params.rank={type: int, low: 2, high: 8}",
+        "search.num_samples=40", "data.path=/x", "data.format=auto", "model.params.rank={type: int, low: 2, high: 8}",
         "output.plots=false", "search.time_budget_s=1e3", "ray.address=auto"])
     assert exp.search.num_samples == 40
     assert exp.data.path == "/x"

@@ -1,6 +1,6 @@
 """YAML -> frozen, typed, validated experiment objects. Imports no Ray, Spark or RayDP."""
 
-from tuner.config._errors import ConfigError
+from tuner.config._errors import ConfigError, did_you_mean
 from tuner.config.loader import experiment_to_dict, load_experiment
 from tuner.config.families import (ModelType, ParamRule, UnknownModelError, model_type, model_types,
                                     register_model_type, unregister_model_type)
@@ -46,6 +46,7 @@ __all__ = [
     "TrialConfig",
     "UnknownModelError",
     "UniformSpec",
+    "did_you_mean",
     "experiment_to_dict",
     "find_search_space",
     "is_space",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tuner.config._errors import (DOWNLOAD_RATINGS_ONLY, RANKED, FIXED_PARAM, MODE_CONTRADICTS, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
+from tuner.config._errors import (DOWNLOAD_RATINGS_ONLY, PATH_WITH_SYNTHETIC, RANKED, FIXED_PARAM, MODE_CONTRADICTS, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
                                   UNKNOWN_KEY, WRONG_TASK, Where, did_you_mean, one_of, show)
 from tuner.config.families import RANKING_METRICS, ModelType, ParamRule, model_types
 from tuner.config.schema import ChoiceSpec, Experiment, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
@@ -116,6 +116,8 @@ def _check_metric(exp: Experiment, mt: ModelType, where: Where) -> None:
 
 def _check_data(exp: Experiment, mt: ModelType, where: Where) -> None:
     """The data block makes the kind of table the model type needs; classifiers name their label."""
+    if exp.data.path is not None and exp.data.format in ("synthetic", "synthetic-churn"):
+        raise where.error("data.path", PATH_WITH_SYNTHETIC.format(key="data.path", format=exp.data.format))
     made = "binary" if exp.data.format == "synthetic-churn" else "ratings" if exp.data.format == "synthetic" else None
     if made is not None and made != mt.task:
         words = {"binary": "classification", "ratings": "ratings"}

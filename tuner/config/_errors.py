@@ -26,6 +26,7 @@ FROM_SET = " (from --set)"
 NO_SUCH_FILE = "no such file"
 UNREADABLE = "cannot be read: {reason}"
 YAML_SYNTAX = "YAML syntax error: {problem}"
+YAML_STARTED = " ({context} started at line {line}, column {column})"
 DUPLICATE_KEY = "found duplicate key {key!r}"
 NOT_A_MAPPING = "the top level must be a mapping of keys ({keys}), got {got}"
 
@@ -40,6 +41,8 @@ RATING_SCALE = "must be [low, high] with low < high, got [{low}, {high}]"
 NEEDS_SOURCE = ("needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic "
                 "(ratings) or synthetic-churn (a churn table)")
 RANKED = ", or {names} with K a positive int"
+PATH_WITH_SYNTHETIC = ("{key} is set, but data.format is {format!r}, which generates its data and would ignore "
+                       "the file: set data.format to auto (or the file's format), or remove {key}")
 MODE_CONTRADICTS = ("{key} is {mode!r}, but {metric} is {right}imised: the search would look for the worst model "
                     "(leave {key} out: it follows the metric)")
 DOWNLOAD_RATINGS_ONLY = ("{key} fetches MovieLens ratings, which {model} (a classifier) cannot use: set data.path "

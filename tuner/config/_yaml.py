@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from tuner.config._errors import DUPLICATE_KEY, NO_SUCH_FILE, UNREADABLE, YAML_SYNTAX, ConfigError, Where
+from tuner.config._errors import (DUPLICATE_KEY, NO_SUCH_FILE, UNREADABLE, YAML_STARTED, YAML_SYNTAX, ConfigError,
+                                  Where)
 
 
 class _Loader(yaml.SafeLoader):
@@ -71,6 +72,11 @@ def syntax_error(exc: yaml.YAMLError, where: Where) -> ConfigError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     body = YAML_SYNTAX.format(problem=problem)
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    parsing = isinstance(exc, (yaml.parser.ParserError, yaml.scanner.ScannerError))
+    if parsing and context and start is not None and (start.line, start.column) != (mark.line, mark.column):
+        # where the broken construct starts (e.g. the list opened two lines up), besides where parsing gave up
+        body += YAML_STARTED.format(context=context, line=start.line + 1, column=start.column + 1)
     if mark is None:
         return where.error(None, body)
     return where.error(None, body, line=mark.line + 1, column=mark.column + 1)

@@ -42,6 +42,11 @@ OFFLINE = (
 _CHUNK = 1 << 20
 
 
+def cached_ratings_path(cfg: DataConfig) -> str:
+    """Where ``cfg.download``'s ratings file is (or will be) cached: ``<cache_dir>/<name>/<ratings file>``."""
+    return str(Path(cfg.cache_dir).expanduser() / cfg.download / RATINGS_FILES[cfg.download])
+
+
 def resolve_ratings_path(cfg: DataConfig) -> str:
     """The local ratings file or folder to read: ``cfg.path``, else the cached (or now downloaded) MovieLens set.
 
@@ -58,10 +63,9 @@ def resolve_ratings_path(cfg: DataConfig) -> str:
         return os.path.expanduser(cfg.path)
     if cfg.download is None:
         raise DataError("data needs data.path (a file or folder) or data.download (a MovieLens name)")
-    name = cfg.download
-    target = Path(cfg.cache_dir).expanduser() / name / RATINGS_FILES[name]
+    target = Path(cached_ratings_path(cfg))
     if not target.is_file():
-        download_movielens(name, target)
+        download_movielens(cfg.download, target)
     return str(target)
 
 

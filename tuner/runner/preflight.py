@@ -1,30 +1,68 @@
-"""Checks that run before any cluster starts: the data source exists and its format can be told."""
+"""Checks that run before any cluster starts: the data source exists, its format can be told, and a
+classification table's header has the columns the config names. ``tuner validate`` runs them too."""
 
 from __future__ import annotations
 
+import csv
 import os
 
-from tuner.config import Experiment, model_type
+from tuner.config import Experiment, did_you_mean, model_type
 from tuner.errors import UserError
 
+NOT_A_COLUMN = "{key} {name!r} is not a column of {path} (columns: {columns})"
 
-def preflight(exp: Experiment) -> None:
-    """Resolve the data source and its format (downloading into the cache if needed), so a wrong path or an
-    undetectable format fails before Ray and Java start.
+
+def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = True) -> str | None:
+    """Resolve the data source and its format, so a wrong path, an undetectable format or a misspelt column
+    fails before Ray and Java start.
+
+    Args:
+        exp: the validated experiment.
+        config_file: the experiment file as the user named it (messages start with it).
+        fetch: download a configured MovieLens set that is not cached yet (``tuner run``); False only notes it
+            (``tuner validate`` fetches nothing).
+
+    Returns:
+        A note for the user (e.g. that a download is pending), or None.
 
     Raises:
-        UserError: the data source is missing or cannot be fetched.
+        UserError: the data source is missing or cannot be fetched, or a named column is not in the header.
     """
     if exp.data.format in ("synthetic", "synthetic-churn"):
-        return
+        return None
+    prefix = f"{config_file}: " if config_file else ""
     if model_type(exp.model.type).task == "binary":  # a classification table: csv or parquet at data.path
-        path = exp.data.path or ""  # config validation requires data.path for classifiers
-        if "://" not in path and not os.path.exists(os.path.expanduser(path)):
-            raise UserError(f"data.path {exp.data.path!r} does not exist")
-        return
+        path = os.path.expanduser(exp.data.path or "")  # config validation requires data.path for classifiers
+        if "://" not in path and not os.path.exists(path):
+            raise UserError(f"{prefix}data.path {exp.data.path!r} does not exist")
+        _check_header(exp, path, prefix)
+        return None
     from tuner.data import DataError, resolve_ratings_path, resolve_source
+    from tuner.data.download import cached_ratings_path
 
+    if not fetch and exp.data.path is None and not os.path.isfile(cached_ratings_path(exp.data)):
+        return f"{exp.data.download} is not cached yet: `tuner run` downloads it into {exp.data.cache_dir}"
     try:
         resolve_source(resolve_ratings_path(exp.data), exp.data)
     except DataError as exc:
-        raise UserError(exc.message) from None
+        raise UserError(prefix + exc.message) from None
+    return None
+
+
+def _check_header(exp: Experiment, path: str, prefix: str) -> None:
+    """A local CSV's header holds data.label and every column named in numeric / categorical / ignore."""
+    fmt = exp.data.format
+    if "://" in path or not exp.data.csv_header or os.path.isdir(path) or fmt == "parquet" or (
+            fmt == "auto" and path.endswith(".parquet")):
+        return
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        header = next(csv.reader(f, delimiter=exp.data.csv_separator), [])
+    columns = [c.strip() for c in header]
+    named = [("data.label", exp.data.label)] if exp.data.label else []
+    for key in ("numeric", "categorical", "ignore"):
+        named += [(f"data.{key}", c) for c in getattr(exp.data, key) or []]
+    for key, name in named:
+        if name not in columns:
+            shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+            raise UserError(prefix + NOT_A_COLUMN.format(key=key, name=name, path=exp.data.path, columns=shown)
+                            + did_you_mean(name, columns))

@@ -13,6 +13,7 @@ import yaml
 from tuner.config import ConfigError, Experiment, experiment_to_dict, load_experiment
 from tuner.errors import UserError
 from tuner.outputs.leaderboard import TrialRow, render_table, sort_rows, write_leaderboard
+from tuner.outputs.report import write_report
 from tuner.outputs.summary import write_model_card, write_summary
 
 NOT_A_RUN_DIR = "{run_dir}: not a run directory (no experiment.yaml)."
@@ -75,7 +76,7 @@ def read_run_experiment(run_dir: str | Path) -> tuple[Path, Experiment]:
 
 
 def write_run_dir(result: RunResult) -> str:
-    """Write leaderboard.csv, plots/, model/model_card.json and summary.json (the last, always).
+    """Write leaderboard.csv, plots/, model/model_card.json, report.html and summary.json (the last, always).
 
     Returns:
         The leaderboard as printed at the end ('' when no trial ran).
@@ -90,6 +91,10 @@ def write_run_dir(result: RunResult) -> str:
             write_plots(result.rows, result.space, s["metric"], s["mode"], folder / "plots")
     if result.card is not None and s.get("model_path"):
         write_model_card(exp, s, folder / "model" / "model_card.json", result.card)
-    write_summary(s, folder / "summary.json")
+    s["report"] = str(folder / "report.html")
+    try:
+        write_report(s, ranked, result.tuned, result.metrics, folder, folder / "report.html")
+    finally:
+        write_summary(s, folder / "summary.json")
     return render_table(ranked, result.tuned, s["metric"]) if result.rows else ""
 

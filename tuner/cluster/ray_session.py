@@ -23,6 +23,7 @@ class RaySession:
         owned: True if tuner started this Ray and must shut it down.
         java: the Java runtime exported to Ray's workers.
         logs_dir: Ray's session log folder on this node (raydp-java-worker-*.log are there).
+        metrics_url: this node's Prometheus endpoint (Ray's metrics and tuner's), or None if unknown.
     """
 
     address: str
@@ -30,6 +31,7 @@ class RaySession:
     owned: bool
     java: JavaInfo
     logs_dir: str | None
+    metrics_url: str | None = None
 
 
 def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
@@ -70,13 +72,17 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
             logging_level=logging.WARNING,
             log_to_driver=False,
             _node_ip_address="127.0.0.1",
+            _metrics_export_port=cfg.metrics_export_port,
         )
         owned = True
     dashboard = ctx.dashboard_url
     if dashboard and not dashboard.startswith("http"):
         dashboard = "http://" + dashboard
+    port = ctx.address_info.get("metrics_export_port")
     return RaySession(address=ctx.address_info.get("gcs_address", target or ""), dashboard_url=dashboard or None,
-                      owned=owned, java=java, logs_dir=ray_logs_dir())
+                      owned=owned, java=java, logs_dir=ray_logs_dir(),
+                      metrics_url=f"http://{ctx.address_info.get('node_ip_address', '127.0.0.1')}:{port}/metrics"
+                      if port else None)
 
 
 def _join(target: str, env_vars: dict):

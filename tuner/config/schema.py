@@ -264,6 +264,9 @@ class RayConfig(_Frozen):
     num_cpus: Annotated[int, Field(ge=1)] | None = None
     object_store_memory_mb: Annotated[int, Field(ge=100)] | None = None
     dashboard_port: Annotated[int, Field(ge=0, le=65535)] = 8265
+    # Prometheus endpoint of the local Ray's metrics (tuner's own too): http://127.0.0.1:<port>/metrics;
+    # None: a port Ray picks (printed and in summary.json as metrics_url).
+    metrics_export_port: Annotated[int, Field(ge=1, le=65535)] | None = None
 
 
 class OutputConfig(_Frozen):

@@ -84,7 +84,9 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: d
     session = start_ray(exp.ray, address)
     echo(f"[tuner] Ray dashboard: {session.dashboard_url or 'not running'} (Java {session.java.version} from "
          f"{session.java.source})")
-    summary["dashboard_url"] = session.dashboard_url
+    summary.update(dashboard_url=session.dashboard_url, metrics_url=session.metrics_url)
+    if session.metrics_url:
+        echo(f"[tuner] Prometheus metrics (Ray's and tuner_*): {session.metrics_url}")
     check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
     service, info = start_service(exp.name, exp.spark, str(run_dir / "tmp" / "checkpoints"), session.logs_dir)
     summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])

@@ -62,6 +62,7 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
 
     from tuner.runner.progress import ProgressLine
     from tuner.search import make_scheduler, make_searcher
+    from tuner.tracking.ray_metrics import TunerMetrics
 
     metric, mode = exp.search.metric, exp.search.mode
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
@@ -80,7 +81,8 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
             storage_path=str(run_dir),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
-            callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode)],
+            callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode),
+                       TunerMetrics(exp.name, exp.data.folds, metric, mode)],
         ),
     )
 

@@ -146,6 +146,18 @@ def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
 
+def provenance() -> dict:
+    """Where a measurement came from: the commit, the date, the load average (the machine may be shared)."""
+    import datetime
+    import os
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent).stdout.strip()
+    return {"commit": commit or None, "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
 def write_json(obj: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2) + "\n")

@@ -64,7 +64,7 @@ def trial_rows(trials, metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
             folds_done=done,
             seconds=float(last.get("time_total_s", 0.0)),
             error=error,
-            extra={"work_seconds": float(last.get("work_seconds", 0.0))},
+            extra={"work_seconds": float(last.get("work_seconds", 0.0)), "pid": last.get("trial_pid")},
         ))
     return rows
 

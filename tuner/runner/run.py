@@ -120,6 +120,7 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     result.tuned = list(result.space)
     result.rows = trial_rows(trials, result.metrics, exp.data.folds)
     s.update(trials=counts(result.rows), concurrency=concurrency,
+             trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
              work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
     best = best_row(result.rows, s["metric"], s["mode"])
     if s["trials"]["unfinished"] > 0:

@@ -2,7 +2,7 @@
 
 from tuner.config._errors import ConfigError, did_you_mean
 from tuner.config.loader import experiment_to_dict, load_experiment
-from tuner.config.families import (ModelType, ParamRule, UnknownModelError, model_type, model_types,
+from tuner.config.families import (ModelType, ParamRule, UnknownModelError, model_type, model_types, objective,
                                     register_model_type, unregister_model_type)
 from tuner.config.schema import (
     ChoiceSpec,
@@ -53,6 +53,7 @@ __all__ = [
     "load_experiment",
     "model_type",
     "model_types",
+    "objective",
     "register_model_type",
     "unregister_model_type",
 ]

@@ -20,7 +20,7 @@ from tuner.config._errors import expected, one_of
 from tuner.errors import UserError
 
 __all__ = ["BOOL", "NONNEG_FLOAT", "POS_FLOAT", "POS_INT", "RANKING_METRICS", "UNIT", "ModelType", "ParamRule", "UnknownModelError", "model_type", "model_types",
-           "register_model_type", "short_name", "unregister_model_type"]
+           "objective", "register_model_type", "short_name", "unregister_model_type"]
 
 Mode = Literal["min", "max"]
 BUILTIN_FAMILIES = "tuner.models"
@@ -167,6 +167,14 @@ def model_types() -> dict[str, ModelType]:
     """Every registered family by name (the built-in ones are imported first)."""
     _builtins()
     return dict(sorted(_REGISTRY.items()))
+
+
+def objective(exp: Any) -> tuple[str, Mode]:
+    """``(search.metric, search.mode)`` of an experiment, the family's defaults filling what is unset (an
+    Experiment built without ``load_experiment``, e.g. in a benchmark, has them unset)."""
+    mt = model_type(exp.model.type)
+    metric = exp.search.metric or mt.default_metric
+    return metric, exp.search.mode or mt.mode_for(metric)
 
 
 def model_type(name: str) -> ModelType:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.config import Experiment, model_type
+from tuner.config import Experiment, model_type, objective
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
 from tuner.outputs import (RunResult, base_summary, best_row, counts, failure_reasons, new_run_dir,
@@ -61,7 +61,7 @@ def resume_run(run_dir: str | Path, address: str | None = None, echo=print) -> R
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool) -> RunOutcome:
     """Start the cluster, prepare the data, search, refit the best; the run directory is written in any case."""
     t0 = time.monotonic()
-    result = RunResult(exp, run_dir, base_summary(exp, exp.search.metric, exp.search.mode),
+    result = RunResult(exp, run_dir, base_summary(exp, *objective(exp)),
                        metrics=model_type(exp.model.type).metric_names)
     session = service = None
     code = EXIT_INTERRUPTED

@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from tuner.config import Experiment, model_type
+from tuner.config import Experiment, model_type, objective
 from tuner.outputs import load_trials
 from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trials
 
@@ -51,7 +51,7 @@ def _trainable(exp: Experiment, service, trial_data):
     if trial_data is not None:  # trials fit in their own workers (sklearn): they need the CPUs they use
         resources, concurrency = worker_trials(exp)
     spec = TrialSpec(model_type=exp.model.type, metrics=model_type(exp.model.type).metric_names,
-                     metric=exp.search.metric, folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
+                     metric=objective(exp)[0], folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
                      fractions=tuple(exp.scheduler.data_fractions))
     fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)
     return named_trainable(fn, exp.name, resources), concurrency
@@ -64,7 +64,7 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
     from tuner.search import make_scheduler, make_searcher
     from tuner.tracking.ray_metrics import TunerMetrics
 
-    metric, mode = exp.search.metric, exp.search.mode
+    metric, mode = objective(exp)
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
     return tune.Tuner(
         trainable,

@@ -221,6 +221,10 @@ class SearchConfig(_Frozen):
     mode: Literal["min", "max"] | None = None
     time_budget_s: Annotated[float, Field(gt=0)] | None = None
     startup_trials: Annotated[int, Field(ge=1)] | None = None  # TPE's random start; None: from dims and budget
+    # stop starting trials after this many finished trials (completed or pruned) without an improvement of the
+    # best CV metric by more than patience_tolerance x |best|; None: no such stop
+    patience: Annotated[int, Field(ge=1)] | None = None
+    patience_tolerance: Annotated[float, Field(ge=0)] = 0.001
 
 
 class SchedulerConfig(_Frozen):

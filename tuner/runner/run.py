@@ -114,7 +114,7 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
 
     s = result.summary
     t_tune = time.monotonic()
-    trials, concurrency = run_search(exp, run_dir, service, echo, resume, trial_data)
+    trials, concurrency, s["stop_reason"] = run_search(exp, run_dir, service, echo, resume, trial_data)
     s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
     result.space = flat_space(exp.model.params)
     result.tuned = list(result.space)

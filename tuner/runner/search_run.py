@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from tuner.config import Experiment, model_type, objective
@@ -15,11 +16,13 @@ from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trial
 _QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis")
 
 
-def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool, trial_data=None) -> tuple[list, int]:
+def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
+               trial_data=None) -> tuple[list, int, str]:
     """Run (or, with ``resume``, restore and continue) the Tune experiment in ``run_dir/tune``.
 
     Returns:
-        Tune's ``Trial`` records in creation order, and how many trials ran at once.
+        Tune's ``Trial`` records in creation order, how many trials ran at once, and why the search stopped
+        (``num_samples``, ``time_budget`` or ``patience``).
     """
     # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
@@ -28,15 +31,24 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool, tria
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     trainable, concurrency = _trainable(exp, service, trial_data)
+    patience = None
+    if exp.search.patience:
+        from tuner.search.patience import Patience
+
+        patience = Patience(exp.search.patience, exp.search.patience_tolerance, exp.data.folds, *objective(exp))
+    t0 = time.monotonic()
     if resume:
         tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
     else:
         echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
              f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
-        tuner = _new_tuner(exp, run_dir, trainable, concurrency)
+        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience)
     tuner.fit()
-    return load_trials(run_dir / "tune"), concurrency
+    budget = exp.search.time_budget_s
+    reason = ("patience" if patience and patience.triggered else
+              "time_budget" if budget and time.monotonic() - t0 >= budget else "num_samples")
+    return load_trials(run_dir / "tune"), concurrency, reason
 
 
 def _trainable(exp: Experiment, service, trial_data):
@@ -57,7 +69,7 @@ def _trainable(exp: Experiment, service, trial_data):
     return named_trainable(fn, exp.name, resources), concurrency
 
 
-def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
+def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, patience=None):
     from ray import tune
 
     from tuner.runner.progress import ProgressLine
@@ -81,8 +93,9 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int):
             storage_path=str(run_dir),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
+            stop=patience,
             callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode),
-                       TunerMetrics(exp.name, exp.data.folds, metric, mode)],
+                       TunerMetrics(exp.name, exp.data.folds, metric, mode), *([patience] if patience else [])],
         ),
     )
 

@@ -46,7 +46,7 @@ def broken_run_dir(tmp_path):
     (["validate", "experiments/nope.yaml"], ["experiments/nope.yaml", "no such file"]),
     (["run", "experiments/nope.yaml"], ["experiments/nope.yaml", "no such file"]),
     (["run", "experiments/quickstart.yaml", "--set", "search.num_samples=0"], ["search.num_samples must be"]),
-    (["validate", "experiments/quickstart.yaml", "--set", "search.patience=0"], ["search.patience must be an int >= 1, got 0"]),
+    (["validate", "experiments/quickstart.yaml", "--set", "search.patience=0"], ["search.patience must be an int >= 1 or null, got 0"]),
     (["submit", "experiments/nope.yaml", "--address", "http://127.0.0.1:9"], ["no such file"]),
     (["doctor", "experiments/nope.yaml"], ["no such file"]),
     (["status", "/nonexistent/run"], ["not a run directory"]),

@@ -213,7 +213,7 @@ class SearchConfig(_Frozen):
     """How configurations are proposed."""
 
     type: Literal["optuna"] = "optuna"
-    sampler: Literal["tpe", "random"] = "tpe"
+    sampler: Literal["tpe", "random", "qmc"] = "tpe"  # qmc: TPE after a scrambled Sobol start
     num_samples: Annotated[int, Field(ge=1)] = 12
     seed: int = 0
     max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None  # None: what the executors run at once

@@ -26,20 +26,17 @@ def startup_trials(num_samples: int, dims: int, explicit: int | None = None) -> 
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mode: str):
-    """An OptunaSearch over ``params`` (TPE or random, seeded).
+    """An OptunaSearch over ``params`` (TPE, random or qmc-start TPE, seeded).
 
     Returns:
         ray.tune.search.optuna.OptunaSearch
     """
-    import optuna
     from ray.tune.search.optuna import OptunaSearch
 
-    if cfg.sampler == "tpe":
-        startup = startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials)
-        sampler = optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=startup, constant_liar=True,
-                                             multivariate=True)
-    else:
-        sampler = optuna.samplers.RandomSampler(seed=cfg.seed)
+    from tuner.search.samplers import make_sampler
+
+    startup = startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials)
+    sampler = make_sampler(cfg.sampler, cfg.seed, startup)
     return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler)
 
 

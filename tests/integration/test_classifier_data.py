@@ -9,7 +9,7 @@ from tuner.cluster.service import ServiceContext
 from tuner.config.schema import DataConfig
 from tuner.data.tabular import TableError, prepare_table
 from tuner.models import get_adapter
-from tuner.testing.adapter_contract import AdapterContract
+from tuner.testing.adapter_contract import AdapterContract, prepared_context
 
 from tests.shared_data import TELCO
 
@@ -27,9 +27,8 @@ class TestSparkLogRegContract(AdapterContract):
 
     @pytest.fixture(scope="class")
     def ctx(self, spark):
-        ctx = ServiceContext(spark=spark)
         cfg = DataConfig(format="synthetic-churn", synthetic_churn={"rows": 600, "partitions": 2}, folds=2)
-        rows = get_adapter("spark-logreg").prepare(ctx, cfg)
+        ctx, rows = prepared_context(spark, self.family, cfg)
         assert rows["read"] == 600 and rows["kept"] + sum(rows["dropped"].values()) == 600
         return ctx
 

@@ -7,11 +7,9 @@ import importlib
 
 import pytest
 
-from tuner.cluster.service import ServiceContext
 from tuner.config import model_types
 from tuner.config.schema import DataConfig
-from tuner.models import get_adapter
-from tuner.testing.adapter_contract import AdapterContract
+from tuner.testing.adapter_contract import AdapterContract, prepared_context
 
 pytestmark = [pytest.mark.spark]
 
@@ -24,10 +22,9 @@ class TestSparkALSContract(AdapterContract):
 
     @pytest.fixture(scope="class")
     def ctx(self, spark):
-        ctx = ServiceContext(spark=spark)
         cfg = DataConfig(format="synthetic", synthetic={"ratings": 6000, "users": 300, "items": 120,
                                                          "partitions": 2}, folds=2)
-        rows = get_adapter("spark-als").prepare(ctx, cfg)
+        ctx, rows = prepared_context(spark, self.family, cfg)
         assert rows["train"] + rows["test"] == rows["kept"]
         return ctx
 
@@ -41,10 +38,8 @@ class _TreesContract(AdapterContract):
 
     @pytest.fixture(scope="class")
     def ctx(self, spark):
-        ctx = ServiceContext(spark=spark)
         cfg = DataConfig(format="synthetic-churn", synthetic_churn={"rows": 600, "partitions": 2}, folds=2)
-        get_adapter("spark-trees").prepare(ctx, cfg)
-        return ctx
+        return prepared_context(spark, self.family, cfg)[0]
 
 
 class TestRandomForestContract(_TreesContract):

@@ -25,6 +25,19 @@ import pytest
 SEED = 7
 
 
+def prepared_context(spark, family: str, data_cfg) -> tuple:
+    """A ServiceContext on ``spark`` on which ``family``'s adapter has prepared ``data_cfg`` (a DataConfig).
+
+    Returns:
+        (ctx, the row accounting ``prepare`` returned)
+    """
+    from tuner.cluster.service import ServiceContext
+    from tuner.models import get_adapter
+
+    ctx = ServiceContext(spark=spark)
+    return ctx, get_adapter(family).prepare(ctx, data_cfg)
+
+
 class AdapterContract:
     """Fit on a tiny frame, metric keys present, save -> load same predictions, params round-trip, pickles."""
 

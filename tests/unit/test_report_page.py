@@ -40,7 +40,7 @@ def _run_result(tmp_path) -> RunResult:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     space = flat_space(exp.model.params)
-    return RunResult(exp, run_dir, s, rows, list(space), space, ("rmse", "mae"))
+    return RunResult(exp, run_dir, s, rows, space, ("rmse", "mae"))
 
 
 def _render(page: Path, tmp_path: Path) -> str:

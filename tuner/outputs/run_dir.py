@@ -28,8 +28,8 @@ class RunResult:
         run_dir: its directory.
         summary: the summary.json dict (schema in ``summary.base_summary``).
         rows: leaderboard rows in trial order (empty if no trial ran).
-        tuned: the searched param names (leaderboard columns).
-        space: the searched params' specs (for the plots).
+        space: the searched params' specs, flat (branch params included); its keys are the leaderboard's
+            param columns (:attr:`tuned`).
         metrics: the metric names every trial reports.
         card: what the adapter adds to the model card (None: no model was exported).
     """
@@ -38,11 +38,15 @@ class RunResult:
     run_dir: Path
     summary: dict
     rows: list[TrialRow] = field(default_factory=list)
-    tuned: list[str] = field(default_factory=list)
     space: dict[str, Any] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
     card: dict | None = None
     table: str = ""  # the printed leaderboard, set by write_run_dir's caller
+
+    @property
+    def tuned(self) -> list[str]:
+        """The searched param names, in the space's order."""
+        return list(self.space)
 
 
 def new_run_dir(exp: Experiment) -> Path:

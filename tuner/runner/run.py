@@ -117,7 +117,6 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     trials, concurrency, s["stop_reason"] = run_search(exp, run_dir, service, echo, resume, trial_data)
     s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
     result.space = flat_space(exp.model.params)
-    result.tuned = list(result.space)
     result.rows = trial_rows(trials, result.metrics, exp.data.folds)
     s.update(trials=counts(result.rows), concurrency=concurrency,
              trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),

@@ -160,3 +160,6 @@ def expected(kind: str, low: float | None = None, high: float | None = None, low
     if high is not None:
         bounds.append(f"{'<' if high_exclusive else '<='} {_number(high)}")
     return " ".join([noun, " and ".join(bounds)]) if bounds else noun
+
+GP_NEEDS_TORCH = ("'gp' needs torch, which is not installed: pip install 'tuner[gp]' (or choose 'auto', 'tpe' or "
+                  "'qmc', which need no torch)")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
+from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
                                   RATING_SCALE, STEP_MULTIPLE)
 
 
@@ -213,7 +213,9 @@ class SearchConfig(_Frozen):
     """How configurations are proposed."""
 
     type: Literal["optuna"] = "optuna"
-    sampler: Literal["tpe", "random", "qmc"] = "tpe"  # qmc: TPE after a scrambled Sobol start
+    # auto: a rule on the space and budget (tuner.search.samplers.choose_sampler); qmc: TPE after a Sobol start;
+    # gp: Optuna's GPSampler after a Sobol start (needs the extra tuner[gp], i.e. torch)
+    sampler: Literal["auto", "tpe", "qmc", "random", "gp"] = "tpe"
     num_samples: Annotated[int, Field(ge=1)] = 12
     seed: int = 0
     max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None  # None: what the executors run at once
@@ -225,6 +227,15 @@ class SearchConfig(_Frozen):
     # best CV metric by more than patience_tolerance x |best|; None: no such stop
     patience: Annotated[int, Field(ge=1)] | None = None
     patience_tolerance: Annotated[float, Field(ge=0)] = 0.001
+
+    @field_validator("sampler")
+    @classmethod
+    def _gp_has_torch(cls, v: str) -> str:
+        import importlib.util
+
+        if v == "gp" and importlib.util.find_spec("torch") is None:  # found without importing it
+            raise ValueError(GP_NEEDS_TORCH)
+        return v
 
 
 class SchedulerConfig(_Frozen):

@@ -207,6 +207,9 @@ class ModelConfig(_Frozen):
     type: str
     space: str | None = None
     params: dict[str, ParamValue] = {}
+    # Set by load_experiment, not by hand: per param, "<file> <key path>" where its value was written (the
+    # search-space file or the experiment file), so a warning can name the file to edit.
+    param_origins: dict[str, str] = {}
 
 
 class SearchConfig(_Frozen):

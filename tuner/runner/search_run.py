@@ -13,7 +13,7 @@ from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trial
 
 # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
 # trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
-_QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis")
+_QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis", "optuna")
 
 
 def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
@@ -41,7 +41,11 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
         tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
     else:
-        echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
+        from tuner.search import resolved_sampler
+
+        sampler = resolved_sampler(exp.search, exp.model.params)
+        shown = sampler.upper() + (" (auto)" if exp.search.sampler == "auto" else "")
+        echo(f"[tuner] {exp.search.num_samples} trials, {shown} (seed {exp.search.seed}), "
              f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
         tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience)
     tuner.fit()

@@ -13,6 +13,7 @@ with 2 cores inside a local Ray):
              random          random search
              auto+fractions  auto, ASHA over fold 0 on 10% and 30% of its rows, then the folds
              gp              Optuna's GPSampler after a Sobol start (needs the extra tuner[gp])
+             skgp            a scikit-learn Gaussian process + expected improvement after a Sobol start (no torch)
 Each tuner run is compared with each grid's own best: it reaches a grid's quality when a trial that ran all folds
 (its CV mean is the grid's avgMetrics quantity) has CV RMSE <= that grid's best + 0.002; the ratio is that
 time (seconds since the Tune run began; Spark start and data preparation excluded for every method) over the
@@ -58,6 +59,7 @@ METHODS = {
     "random": {"search": {"sampler": "random"}, "scheduler": {"type": "asha"}},
     "auto+fractions": {"search": {"sampler": "auto"}, "scheduler": {"type": "asha", "data_fractions": FRACTIONS}},
     "gp": {"search": {"sampler": "gp"}, "scheduler": {"type": "asha"}},
+    "skgp": {"search": {"sampler": "skgp"}, "scheduler": {"type": "asha"}},
 }
 MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
 OUT_NAME = "time_to_quality.json"

@@ -12,6 +12,7 @@ from tuner.config._errors import GP_NEEDS_TORCH
 from tuner.config.schema import ChoiceSpec, IntSpec, LogIntSpec, LogUniformSpec, SearchConfig, UniformSpec
 from tuner.errors import UserError
 from tuner.search import SpaceShape, StartupSampler, build_sampler, choose_sampler, make_searcher, resolved_sampler
+from tuner.search.sklearn_gp import SklearnGPSampler
 from tuner.search.space import DefineByRun
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -56,7 +57,7 @@ def test_space_shape_and_resolved_name():
 
 
 # ---- every sampler: distinct parallel suggestions, seeded ----------------------------------------------------
-@pytest.mark.parametrize("kind", ["auto", "tpe", "qmc", "random"])
+@pytest.mark.parametrize("kind", ["auto", "tpe", "qmc", "random", "skgp"])
 @pytest.mark.parametrize("finished", [0, 6])  # in the start-up phase, and once the model samples
 def test_two_parallel_trials_get_distinct_configs(kind, finished):
     study = optuna.create_study(sampler=build_sampler(SearchConfig(sampler=kind, num_samples=20), ALS))
@@ -70,7 +71,7 @@ def test_two_parallel_trials_get_distinct_configs(kind, finished):
     assert a.params != b.params
 
 
-@pytest.mark.parametrize("kind", ["tpe", "qmc", "random"])
+@pytest.mark.parametrize("kind", ["tpe", "qmc", "random", "skgp"])
 def test_a_seed_gives_the_same_configs_at_concurrency_1(kind):
     cfg = SearchConfig(sampler=kind, num_samples=20, seed=3)
     first = run(build_sampler(cfg, ALS), n=10)
@@ -89,6 +90,28 @@ def test_qmc_start_then_tpe():
     assert params[:n] == sobol  # the start-up is the scrambled Sobol sequence (its first point drawn at random)
     tpe_only = run(build_sampler(cfg.model_copy(update={"sampler": "tpe"}), ALS), n=n + 4)
     assert params[n:] != tpe_only[n:]  # afterwards TPE, modelling the Sobol points instead of random ones
+
+
+def test_skgp_models_the_space_after_the_sobol_start():
+    cfg = SearchConfig(sampler="skgp", num_samples=30, seed=0)
+    sampler = build_sampler(cfg, ALS)
+    assert isinstance(sampler, StartupSampler) and isinstance(sampler.then, SklearnGPSampler)
+    params = run(sampler, n=20)
+    assert params[:6] == run(optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=0), n=6)
+    assert all(8 <= p["rank"] <= 64 and isinstance(p["rank"], int) and 0.01 <= p["regParam"] <= 0.3 for p in params)
+    # the objective's optimum is rank 20, regParam 0.05: expected improvement gets close to it, and its points
+    # lie nearer the optimum, on average, than the space-filling start's
+    scores = [objective(p) for p in params]
+    assert min(scores) < 0.1
+    assert sum(scores[10:]) / 10 < sum(scores[:6]) / 6
+
+
+def test_skgp_maximises_when_the_study_does():
+    study = optuna.create_study(direction="maximize", sampler=build_sampler(
+        SearchConfig(sampler="skgp", num_samples=20, seed=1), ALS))
+    f = DefineByRun(ALS)
+    study.optimize(lambda t: (f(t), -objective(t.params))[1], n_trials=16)
+    assert study.best_value > -0.2
 
 
 # ---- gp: torch only with the extra -----------------------------------------------------------------------------
@@ -125,7 +148,7 @@ def test_gp_config_error_in_the_standard_format(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("sampler", "gpp", "search.sampler must be one of 'auto', 'tpe', 'qmc', 'random', 'gp', got 'gpp' "
+    ("sampler", "gpp", "search.sampler must be one of 'auto', 'tpe', 'qmc', 'random', 'skgp', 'gp', got 'gpp' "
                        "(did you mean 'gp'?)"),
     ("patience", 0, "search.patience must be an int >= 1 or null, got 0."),
     ("patience_tolerance", -0.1, "search.patience_tolerance must be a number >= 0, got -0.1."),
@@ -146,7 +169,7 @@ def test_invalid_search_values(tmp_path, key, value, message):
 
 
 # ---- resume: the searcher's state (sampler + study) survives save/restore --------------------------------------
-@pytest.mark.parametrize("kind", ["qmc", "tpe"])
+@pytest.mark.parametrize("kind", ["qmc", "tpe", "skgp"])
 def test_searcher_restored_mid_run_continues_without_repeats(tmp_path, kind):
     cfg = SearchConfig(sampler=kind, num_samples=20, seed=0)
 

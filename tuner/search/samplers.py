@@ -1,7 +1,9 @@
-"""The Optuna sampler of a search: ``search.sampler`` (``auto | tpe | qmc | random | gp``), the space and the budget.
+"""The Optuna sampler of a search: ``search.sampler`` (``auto | tpe | qmc | random | skgp | gp``), the space and
+the budget.
 
-``qmc`` and ``gp`` start with scrambled Sobol points instead of random draws (:class:`StartupSampler`); ``gp``
-needs torch, which only the extra ``tuner[gp]`` installs.
+``qmc``, ``skgp`` and ``gp`` start with scrambled Sobol points instead of random draws (:class:`StartupSampler`);
+``skgp`` is a Gaussian process on scikit-learn (no torch, :mod:`tuner.search.sklearn_gp`); ``gp`` is Optuna's
+GPSampler and needs torch, which only the extra ``tuner[gp]`` installs.
 """
 
 from __future__ import annotations
@@ -108,6 +110,10 @@ def build_sampler(cfg: SearchConfig, params: Mapping[str, Any]) -> BaseSampler:
         return StartupSampler(_sobol(cfg.seed), _tpe(cfg.seed, startup, shape.conditional), startup)
     if kind == "gp":
         return StartupSampler(_sobol(cfg.seed), _gp(cfg.seed, startup), startup)
+    if kind == "skgp":
+        from tuner.search.sklearn_gp import SklearnGPSampler
+
+        return StartupSampler(_sobol(cfg.seed), SklearnGPSampler(cfg.seed), startup)
     raise ValueError(f"unknown sampler {kind!r}")  # the schema allows no other value
 
 

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tuner.search.trial_status import trial_status
+
 
 @dataclass
 class TrialRow:
@@ -46,14 +48,9 @@ def trial_rows(trials, metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
     for t in trials:
         last = t.last_result or {}
         done = int(last.get("folds_done", 0))
-        if t.status == "ERROR":
-            status = "failed"
-        elif done >= folds:
-            status = "completed"
-        elif t.status == "TERMINATED":
-            status = "pruned"
-        else:
-            status = "unfinished"
+        status = trial_status(t.status, done, folds)
+        if status in ("running", "pending"):
+            status = "unfinished"  # an interrupted run's trial: resume runs it again
         error = trial_error(t) if status == "failed" else ""
         rows.append(TrialRow(
             trial_id=t.trial_id,

@@ -7,6 +7,8 @@ import time
 
 from ray.tune import Callback
 
+from tuner.search.trial_status import trial_status
+
 
 def _clock(seconds: float) -> str:
     seconds = int(max(0, seconds))
@@ -55,11 +57,9 @@ class ProgressLine(Callback):
         self._draw(trials, final=True)
 
     def _draw(self, trials, final: bool = False) -> None:
+        status = [trial_status(t.status, (t.last_result or {}).get("folds_done", 0), self.folds) for t in trials]
         done = [t for t in trials if t.status in ("TERMINATED", "ERROR")]
-        failed = sum(t.status == "ERROR" for t in trials)
-        pruned = sum(t.status == "TERMINATED" and (t.last_result or {}).get("folds_done", 0) < self.folds
-                     for t in trials)
-        running = sum(t.status == "RUNNING" for t in trials)
+        failed, pruned, running = (status.count(k) for k in ("failed", "pruned", "running"))
         elapsed = time.monotonic() - self.start
         eta = elapsed / len(done) * (self.total - len(done)) if done and len(done) < self.total else 0.0
         best = f"{self.best:.4f}" if self.best is not None else "-"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ray.tune import Callback
 
+from tuner.search.trial_status import STATUSES, trial_status
+
 #: the names as Prometheus shows them (Ray prefixes application metrics with ``ray_``)
 METRIC_NAMES = ("ray_tuner_trials", "ray_tuner_best_metric", "ray_tuner_folds_fitted_total")
 
@@ -35,22 +37,12 @@ class TunerMetrics(Callback):
                                             tag_keys=tags)
         self._made = True
 
-    def _status(self, trial) -> str:
-        if trial.status == "ERROR":
-            return "failed"
-        if trial.status == "TERMINATED":
-            return "completed" if (trial.last_result or {}).get("folds_done", 0) >= self.folds else "pruned"
-        return "running" if trial.status == "RUNNING" else "pending"
-
     def _counts(self, trials, ended=None, failed: bool = False) -> None:
         """Set the per-status gauge; ``ended`` is a trial Tune is finishing (its status is not updated yet)."""
-        counts = dict.fromkeys(("pending", "running", "completed", "pruned", "failed"), 0)
+        counts = dict.fromkeys(STATUSES, 0)
         for t in trials:
-            if t is ended:
-                done = (t.last_result or {}).get("folds_done", 0) >= self.folds
-                counts["failed" if failed else "completed" if done else "pruned"] += 1
-            else:
-                counts[self._status(t)] += 1
+            status = "ERROR" if t is ended and failed else t.status
+            counts[trial_status(status, (t.last_result or {}).get("folds_done", 0), self.folds, ended=t is ended)] += 1
         for status, n in counts.items():
             self.trials.set(n, tags={"experiment": self.experiment, "status": status})
 

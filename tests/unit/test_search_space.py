@@ -76,5 +76,5 @@ def test_the_searcher_counts_only_searched_params():
 
     params = {"rank": IntSpec(type="int", low=1, high=3), "maxIter": 5,
               "regParam": LogUniformSpec(type="loguniform", low=0.01, high=1.0)}
-    searcher = make_searcher(SearchConfig(num_samples=40), params, "rmse", "min")
+    searcher = make_searcher(SearchConfig(sampler="tpe", num_samples=40), params, "rmse", "min")
     assert searcher._sampler._n_startup_trials == 6

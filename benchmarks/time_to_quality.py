@@ -414,11 +414,10 @@ def main() -> int:
 
 def latest(entries: list[dict], data: str) -> dict[tuple[str, str], dict]:
     """The latest entry per (grid, method) of ``data``."""
-    out = {}
-    for e in entries:
-        if e.get("data") == data:
-            out[(e["grid"], e["method"])] = e
-    return out
+    mine = [e for e in entries if e.get("data") == data]
+    if any(not e.get("legacy") for e in mine):  # an older run's grid took another time: not on the same axis
+        mine = [e for e in mine if not e.get("legacy")]
+    return {(e["grid"], e["method"]): e for e in mine}
 
 
 def plot(entries: list[dict], data: str, path: Path) -> None:
@@ -427,7 +426,8 @@ def plot(entries: list[dict], data: str, path: Path) -> None:
     chosen = latest(entries, data)
     grids = sorted({g for g, _ in chosen}, reverse=True)
     fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4.5), squeeze=False)
-    colors = dict(zip(METHODS, ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red"]))
+    colors = dict(zip([*METHODS, "tpe+fractions"], ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red",
+                                                     "tab:brown", "tab:pink"]))
     for ax, grid in zip(axes[0], grids):
         ref = None
         for (g, method), e in sorted(chosen.items()):

@@ -74,11 +74,16 @@ class Recommender:
     def recommend(self, user: int, k: int = 10, include_seen: bool = False,
                   fallback: str | None = None) -> list[tuple[int, float]]:
         """The top-``k`` ``(item, score)`` of ``user``, best first (see :func:`recommend`)."""
+        return self.answer(user, k, include_seen, fallback)[0]
+
+    def answer(self, user: int, k: int = 10, include_seen: bool = False,
+               fallback: str | None = None) -> tuple[list[tuple[int, float]], bool]:
+        """:meth:`recommend`'s list and whether the fallback answered it (the model never saw ``user``)."""
         _check_args(k, fallback)
         vec = self.user_vector(user)
         if vec is None:
             if fallback == "popular":
-                return popular_items(self.model.root, k)
+                return popular_items(self.model.root, k), True
             raise ServeError(f"user {user} is not in the model (it had no training ratings); pass --fallback "
                              "popular to answer with the most-rated items.")
         scores = self.items.matrix @ vec
@@ -86,7 +91,7 @@ class Recommender:
             rows = self.items.rows(self.seen.one(user))
             scores[rows[rows >= 0]] = -np.inf
         ids, vals = top_k(scores, self.items.ids, k)
-        return [(int(i), float(s)) for i, s in zip(ids, vals)]
+        return [(int(i), float(s)) for i, s in zip(ids, vals)], False
 
     def recommend_block(self, users: np.ndarray, k: int, include_seen: bool) -> tuple[np.ndarray, np.ndarray]:
         """Top-k item ids and scores for known users: two (len(users), k) arrays (-1 / -inf pad short rows)."""

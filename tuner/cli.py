@@ -251,7 +251,12 @@ def _print_outcome(outcome) -> int:
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
         for name, value in s["test_metrics"].items():
-            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}")
+            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}" if "@" not in name else
+                  f"Test {name}: {value:.4f}")
+        if s.get("baseline_test_metrics"):
+            pop = s["baseline_test_metrics"]["popular"]
+            print(f"Most-popular baseline on the same {s['ranking']['users']['evaluated']} test users: "
+                  + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None))
         if s.get("model_path"):
             print(f"Model: {s['model_path']}")
     elif s["status"] == "failed":

@@ -12,6 +12,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from tuner.config.ranking import POPULAR_PREFIX
 from tuner.models.als_topk import model_top_k, popular_top_k, seen_counts
 
 __all__ = ["EVALUATOR_METRICS", "POPULAR_PREFIX", "ranking_metrics", "ranking_scores", "relevant_lists",
@@ -20,7 +21,6 @@ __all__ = ["EVALUATOR_METRICS", "POPULAR_PREFIX", "ranking_metrics", "ranking_sc
 # tuner's metric name -> RankingEvaluator's metricName (its NDCG is binary: relevance 0/1)
 EVALUATOR_METRICS = {"ndcg": "ndcgAtK", "map": "meanAveragePrecisionAtK", "precision": "precisionAtK",
                      "recall": "recallAtK"}
-POPULAR_PREFIX = "popular_"
 
 
 def sample_users(valid: DataFrame, train: DataFrame, n: int, seed: int) -> DataFrame:
@@ -54,7 +54,8 @@ def ranking_scores(frame: DataFrame, ks, prefix: str = "") -> dict[str, float]:
 
 
 def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevant_rating: float = 4.0,
-                    implicit: bool = False, ranking_users: int = 10_000, seed: int = 0) -> dict:
+                    implicit: bool = False, ranking_users: int = 10_000, seed: int = 0,
+                    baseline: bool = True) -> dict:
     """ndcg/map/precision/recall@K of ``model`` and of the most-popular baseline on the same sampled users.
 
     Args:
@@ -64,10 +65,12 @@ def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevan
         ks: cut-offs (positive ints).
         relevant_rating: a held-out rating >= this is relevant (ignored when ``implicit``: every row is).
         ranking_users: how many users to sample; seed: the sample's seed.
+        baseline: also score the most-popular items (``popular_*`` keys) on the same users.
 
     Returns:
-        Floats ``ndcg@K``, ``map@K``, ``precision@K``, ``recall@K`` and ``popular_<same>`` for each K, plus
+        Floats ``ndcg@K``, ``map@K``, ``precision@K``, ``recall@K`` (and ``popular_<same>``) for each K, plus
         ints ``ranking_users_evaluated``, ``ranking_users_without_relevant``, ``ranking_users_cold``.
+        Users with no relevant held-out item are left out of the means (RankingEvaluator would count them as 0).
     """
     spark_users = sample_users(valid, train, ranking_users, seed).persist(StorageLevel.MEMORY_AND_DISK)
     labels = relevant_lists(valid, spark_users, relevant_rating, implicit).persist(StorageLevel.MEMORY_AND_DISK)
@@ -79,11 +82,11 @@ def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevan
         sampled, evaluated = spark_users.count(), labels.count()
         out = {"ranking_users_evaluated": evaluated, "ranking_users_without_relevant": sampled - evaluated,
                "ranking_users_cold": cold}
+        prefixes = ("", POPULAR_PREFIX) if baseline else ("",)
         if evaluated == 0:
-            return {**{f"{p}{n}@{x}": float("nan") for p in ("", POPULAR_PREFIX) for n in EVALUATOR_METRICS
-                       for x in ks}, **out}
-        for prefix, top in (("", model_top_k(model, train, counts, k)),
-                            (POPULAR_PREFIX, popular_top_k(train, counts, k))):
+            return {**{f"{p}{n}@{x}": float("nan") for p in prefixes for n in EVALUATOR_METRICS for x in ks}, **out}
+        for prefix in prefixes:
+            top = popular_top_k(train, counts, k) if prefix else model_top_k(model, train, counts, k)
             frame = labels.join(top.select("user", F.col("items").cast("array<double>").alias("prediction")),
                                 "user", "left_outer")
             frame = frame.withColumn("prediction", F.coalesce("prediction", F.array().cast("array<double>")))

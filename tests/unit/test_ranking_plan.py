@@ -46,3 +46,10 @@ def test_summary_shows_ranking_beside_rmse_and_the_popular_baseline():
     assert implicit["relevant"].startswith("every held-out interaction") and "meaningless" in implicit["rmse_note"]
     assert ranked_test_summary({"rmse": 1.0, "mae": 0.5}, ("rmse", "mae"), None) == {"test_metrics": {"rmse": 1.0,
                                                                                               "mae": 0.5}}
+
+
+def test_the_implicit_experiment_tunes_alpha_on_ndcg_with_implicit_prefs_fixed():
+    exp = load_experiment("experiments/als_implicit.yaml")
+    assert exp.model.params["implicitPrefs"] is True and exp.model.params["alpha"].type == "loguniform"
+    assert (exp.search.metric, exp.search.mode) == ("ndcg@10", "max")
+    assert trial_metrics(exp)[2:] == ("ndcg@10", "map@10", "precision@10", "recall@10")

@@ -101,7 +101,7 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
         "experiment": exp.name,
         "params": summary["best_params"],
         "cv": {"metric": summary["metric"], "mode": summary["mode"], "value": summary["best_cv_metric"],
-               "folds": exp.data.folds},
+               "folds": exp.data.folds, "metrics": summary.get("best_cv_metrics")},
         "test_metrics": summary["test_metrics"],
         **{k: summary[k] for k in ("baseline_test_metrics", "ranking") if summary.get(k)},
         "rows": summary["rows"],

@@ -129,7 +129,8 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     if best is None:
         s.update(status="failed", failure_reasons=failure_reasons(result.rows))
         return 1
-    s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_trial=best.trial_id)
+    s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_cv_metrics=best.metrics,
+             best_trial=best.trial_id)
     _refit(exp, run_dir, service, best, echo, result)
     s["status"] = "completed"
     return 0

@@ -223,9 +223,17 @@ def _batch_line(info: dict, fallback) -> str:
 
 
 def _cmd_predict(args) -> int:
-    from tuner.serve.predict import predict
+    from tuner.serve.model_dir import SPARK_PIPELINES, resolve_model_dir
 
-    info = predict(args.model, args.input, args.out)
+    model = resolve_model_dir(args.model)
+    if model.model_type in SPARK_PIPELINES:  # a local Spark reads, transforms and writes; nothing collected
+        from tuner.ops.predict_spark import predict_with_spark
+
+        info = predict_with_spark(model, args.input, args.out)
+    else:
+        from tuner.serve.predict import predict
+
+        info = predict(model, args.input, args.out)
     extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in info.items() if k not in ("rows", "nan", "out") and v)
     print(f"wrote {info['rows']} rows with predictions to {info['out']}" +
           (f"; {info['nan']} are NaN ({extra})" if info["nan"] else ""))

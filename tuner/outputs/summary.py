@@ -36,6 +36,7 @@ def base_summary(exp, metric: str, mode: str) -> dict:
         "mode": mode,
         "best_params": None,
         "best_cv_metric": None,
+        "best_cv_metrics": None,
         "test_metrics": None,
         "model_path": None,
         "rows": None,

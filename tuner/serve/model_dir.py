@@ -9,9 +9,11 @@ from pathlib import Path
 from tuner.serve import layout
 from tuner.serve.errors import ServeError
 
-__all__ = ["ModelDir", "resolve_model_dir"]
+__all__ = ["ALS_TYPE", "SPARK_PIPELINES", "ModelDir", "resolve_model_dir"]
 
 ALS_TYPE = "spark-als"
+#: model types whose predictions need Spark (``tuner predict`` starts a local one for them: tuner.ops)
+SPARK_PIPELINES = ("spark-logreg", "spark-trees")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def _from_card(root: Path) -> ModelDir:
     return ModelDir(root, native, model_type, card)
 
 
-def resolve_model_dir(path: str | Path) -> ModelDir:
+def resolve_model_dir(path: str | Path | ModelDir) -> ModelDir:
     """The model behind ``path``.
 
     Args:
@@ -64,6 +66,8 @@ def resolve_model_dir(path: str | Path) -> ModelDir:
     Raises:
         ServeError: the path does not exist or holds none of these.
     """
+    if isinstance(path, ModelDir):
+        return path
     p = Path(path).expanduser()
     if not p.exists():
         raise ServeError(f"{p}: no such model folder or run directory.")

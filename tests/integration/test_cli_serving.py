@@ -105,3 +105,6 @@ def test_batch_recommend_and_predict_on_the_run_dir(ranked_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"wrote 21 rows with predictions to {tmp_path / 'pred.csv'}; 1 are NaN (1 unknown "
                                   "user"), proc.stdout
+
+    status = run_cli("status", str(run_dir), cwd=ROOT)
+    assert status.returncode == 0 and "best ndcg@10 " in status.stdout, status.stdout + status.stderr

@@ -122,3 +122,26 @@ def test_model_dir_errors_say_what_is_missing(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps({"status": "failed"}))
     with pytest.raises(ServeError, match="this run has no exported model"):
         resolve_model_dir(tmp_path)
+
+
+def test_batch_fallback_with_fewer_popular_items_than_k(model, tmp_path):
+    # regression: blocks of different widths (popular.parquet holds 20 items, k = 25) failed to concatenate
+    users_file = tmp_path / "users.csv"
+    users_file.write_text(f"user\n{int(USERS[0])}\n5\n")
+    recommend_many(model, users_file, tmp_path / "o.parquet", k=25, fallback="popular")
+    rows = {r["user"]: r["items"] for r in pq.read_table(tmp_path / "o.parquet").to_pylist()}
+    assert len(rows[int(USERS[0])]) == min(25, 60 - len(SEEN[int(USERS[0])])) and len(rows[5]) == 20
+
+
+def test_one_user_answers_without_importing_pandas_or_pyarrow_compute(model):
+    """They cost ~0.5 s of a fresh `tuner recommend` process (pq.read_table -> pyarrow.dataset -> pandas;
+    ChunkedArray.to_numpy; ListArray.flatten -> pyarrow.compute)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tuner.serve.recommend import Recommender; "
+            f"r = Recommender({str(model)!r}); r.recommend({int(USERS[0])}, 5); r.recommend(99999, 3, "
+            "fallback='popular'); heavy = sorted({'pandas', 'pyarrow.compute', 'pyarrow.dataset'} & set(sys.modules)); "
+            "assert not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

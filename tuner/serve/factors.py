@@ -10,7 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tuner.serve import layout
+from tuner.serve._arrow import column_numpy, list_numpy
 from tuner.serve.errors import ServeError
+from tuner.serve.store import parquet_parts, read_parquet
 
 __all__ = ["Factors", "AlsFactors", "load_factors", "read_factor_row", "read_factor_table"]
 
@@ -56,21 +58,20 @@ def read_factor_table(folder: Path) -> Factors:
         ServeError: the folder is missing, or its columns are not ``id`` int + ``features`` list<float>.
     """
     try:
-        table = pq.read_table(folder, columns=["id", "features"])
+        table = read_parquet(folder, ["id", "features"])
     except (OSError, pa.ArrowInvalid, KeyError) as exc:
         raise ServeError(f"{folder}: cannot read ALS factors ({exc}).") from None
     if not pa.types.is_integer(table.schema.field("id").type) or not pa.types.is_list(
             table.schema.field("features").type):
         raise ServeError(f"{folder}: expected columns id int, features list<float>, got {table.schema}.")
-    ids = table.column("id").to_numpy().astype(np.int64, copy=False)
-    feats = table.column("features").combine_chunks()
+    ids = column_numpy(table.column("id")).astype(np.int64, copy=False)
     if len(ids) == 0:
         return Factors(ids, np.zeros((0, 0), dtype=np.float32))
-    lengths = np.diff(feats.offsets.to_numpy())  # pyarrow.compute is not imported: ~0.1-0.5 s at import
+    lengths, flat = list_numpy(table.column("features"))
     rank = int(lengths.min())
     if rank != int(lengths.max()):
         raise ServeError(f"{folder}: factor vectors of different lengths; not an ALS model.")
-    matrix = feats.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(len(ids), rank)
+    matrix = flat.astype(np.float32, copy=False).reshape(len(ids), rank)
     if np.any(ids[1:] < ids[:-1]):
         order = np.argsort(ids, kind="stable")
         ids, matrix = ids[order], matrix[order]
@@ -82,18 +83,17 @@ def read_factor_row(folder: Path, id_: int) -> np.ndarray | None:
 
     Reads the ``id`` column of each part file (4 bytes a row) and then only the row group holding the id.
     """
-    from tuner.serve.store import parquet_parts
-
     if not folder.is_dir():
         raise ServeError(f"{folder}: no ALS factors here.")
     for file in parquet_parts(folder):
         pf = pq.ParquetFile(file)
         for g in range(pf.metadata.num_row_groups):
-            ids = pf.read_row_group(g, columns=["id"]).column(0).to_numpy()
+            ids = column_numpy(pf.read_row_group(g, columns=["id"]).column(0))
             hit = np.flatnonzero(ids == id_)
             if len(hit):
                 feats = pf.read_row_group(g, columns=["features"]).column(0)
-                return np.asarray(feats[int(hit[0])].values.to_numpy(zero_copy_only=False), dtype=np.float32)
+                row = feats.slice(int(hit[0]), 1)  # one list: its lengths and values, no compute/pandas
+                return np.asarray(list_numpy(row)[1], dtype=np.float32)
     return None
 
 

@@ -150,15 +150,22 @@ def _read_users(users_file: str | Path) -> np.ndarray:
 
 
 def _lists_table(blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pa.Table:
-    """(users, ids (n, k), scores (n, k)) blocks -> one table of list columns (-1 ids dropped), no Python loop."""
+    """(users, ids (n, k_b), scores (n, k_b)) blocks -> one table of list columns (-1 ids dropped), no Python
+    loop over users. Blocks may be of different widths (the popular fallback can hold fewer than k items)."""
+    width = max((b[1].reshape(len(b[0]), -1).shape[1] for b in blocks), default=0)
+
+    def padded(b, j, fill, dtype):
+        a = b[j].reshape(len(b[0]), -1).astype(dtype)
+        return np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=fill)
+
     users = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
-    ids = np.concatenate([b[1].reshape(len(b[0]), -1) for b in blocks]) if blocks else np.zeros((0, 0), np.int64)
-    scores = np.concatenate([b[2].reshape(len(b[0]), -1) for b in blocks]).astype(np.float32) if blocks else \
+    ids = np.concatenate([padded(b, 1, -1, np.int64) for b in blocks]) if blocks else np.zeros((0, 0), np.int64)
+    scores = np.concatenate([padded(b, 2, np.nan, np.float32) for b in blocks]) if blocks else \
         np.zeros((0, 0), np.float32)
     keep = ids >= 0
     offsets = pa.array(np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int32))
     return pa.table({"user": pa.array(users.astype(np.int64)),
-                     "items": pa.ListArray.from_arrays(offsets, pa.array(ids[keep].astype(np.int64))),
+                     "items": pa.ListArray.from_arrays(offsets, pa.array(ids[keep])),
                      "scores": pa.ListArray.from_arrays(offsets, pa.array(scores[keep]))})
 
 

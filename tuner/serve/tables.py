@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from tuner.serve._arrow import column_numpy
 from tuner.serve.errors import ServeError
+from tuner.serve.store import read_parquet
 
 __all__ = ["FORMATS", "id_column", "read_table", "require_columns", "write_table"]
 
@@ -33,7 +35,7 @@ def read_table(path: str | Path) -> pa.Table:
     if not p.exists():
         raise ServeError(f"{p}: no such input file.")
     try:
-        return pcsv.read_csv(p) if _format(p) == "csv" else pq.read_table(p)
+        return pcsv.read_csv(p) if _format(p) == "csv" else read_parquet(p)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ServeError(f"{p}: cannot read it as {_format(p)} ({str(exc).splitlines()[0]}).") from None
 
@@ -67,5 +69,7 @@ def id_column(table: pa.Table, name: str, where, allow_null: bool = False) -> tu
         raise ServeError(f"{where}: column {name!r} must hold integer ids, got {col.type}.")
     if col.null_count and not allow_null:
         raise ServeError(f"{where}: column {name!r} has {col.null_count} empty cells; every row needs an id.")
+    if not col.null_count:  # the usual case, without pyarrow.compute (slow to import; see serve/_arrow.py)
+        return column_numpy(col).astype(np.int64), np.ones(len(col), dtype=bool)
     valid = col.is_valid().to_numpy(zero_copy_only=False)
     return col.fill_null(0).to_numpy().astype(np.int64), valid

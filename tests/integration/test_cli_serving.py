@@ -17,7 +17,7 @@ from tests.integration.conftest import ROOT, cli_env, run_cli
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
 K = 5
-SMALL = ["--set", "search.metric=ndcg@10", "--set", "search.num_samples=3", "--set", "data.folds=2",
+SMALL = ["--set", "search.metric=ndcg@10", "--set", "search.num_samples=2", "--set", "data.folds=2",
          "--set", "data.synthetic.ratings=30000", "--set", "data.synthetic.users=600",
          "--set", "data.synthetic.items=300", "--set", "data.synthetic.partitions=2", "--set", "model.params.maxIter=4",
          "--set", "search.ranking_users=300", "--set", "ray.dashboard_port=0", "--set", "ray.object_store_memory_mb=300",

@@ -17,11 +17,11 @@ from tests.integration.conftest import ROOT, cli_env, run_cli
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
 K = 5
-SMALL = ["--set", "search.metric=ndcg@10", "--set", "search.num_samples=2", "--set", "data.folds=2",
-         "--set", "data.synthetic.ratings=30000", "--set", "data.synthetic.users=600",
-         "--set", "data.synthetic.items=300", "--set", "data.synthetic.partitions=2", "--set", "model.params.maxIter=4",
-         "--set", "search.ranking_users=300", "--set", "ray.dashboard_port=0", "--set", "ray.object_store_memory_mb=300",
-         "--set", "spark.executor_memory=1g", "--set", "spark.driver_memory=1g", "--set", "output.plots=false"]
+SMALL = [x for kv in ("search.metric=ndcg@10", "search.num_samples=2", "data.folds=2", "data.synthetic.ratings=30000",
+                       "data.synthetic.users=600", "data.synthetic.items=300", "data.synthetic.partitions=2",
+                       "model.params.maxIter=4", "search.ranking_users=300", "ray.dashboard_port=0",
+                       "ray.object_store_memory_mb=300", "spark.executor_memory=1g", "spark.driver_memory=1g")
+         for x in ("--set", kv)]
 TUNER = str(Path(sys.executable).with_name("tuner"))
 
 

@@ -39,7 +39,8 @@ def ranked_test_summary(test: dict, metrics: tuple[str, ...], plan: RankingPlan 
                  f"({users['evaluated']} evaluated); users without a relevant held-out item "
                  f"({users['without_relevant']}) are left out of the means, users unseen in training "
                  f"({users['cold']}) cannot be ranked; each user's training items are excluded; NDCG is binary "
-                 "(Spark's RankingEvaluator); popular = the most-rated training items the user has not seen"),
+                 "and precision@K divides by K even when fewer items remain (Spark's RankingEvaluator); popular = "
+                 "the most-rated training items the user has not seen"),
         **({"rmse_note": RMSE_IMPLICIT} if implicit else {}),
     }
     return out

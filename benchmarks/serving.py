@@ -87,8 +87,9 @@ def numpy_side(root: Path, users: np.ndarray) -> dict:
         rec.recommend(int(u), K)
         lat.append((time.perf_counter() - t) * 1e3)
     t = time.perf_counter()
-    for s in range(0, len(users), 512):
-        rec.recommend_block(users[s:s + 512], K, include_seen=False)
+    ordered = np.sort(users)  # as recommend_many (tuner recommend --users) does: a block's seen/ rows are adjacent
+    for s in range(0, len(ordered), 512):
+        rec.recommend_block(ordered[s:s + 512], K, include_seen=False)
     batch = time.perf_counter() - t
     return {"load_all_factors_s": round(load, 3), "one_user_p50_ms": round(float(np.percentile(lat, 50)), 3),
             "one_user_p99_ms": round(float(np.percentile(lat, 99)), 3),

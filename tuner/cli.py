@@ -14,6 +14,8 @@ _EPILOG = """examples:
   tuner run experiments/als.yaml --address ray://head:10001
   tuner submit experiments/als.yaml --address http://head:8265
   tuner doctor
+  tuner recommend runs/quickstart-20261203-1012 --user 1 -k 5
+  tuner predict runs/quickstart-20261203-1012 --input pairs.csv --out predictions.parquet
 """
 
 
@@ -55,10 +57,31 @@ def _parser() -> argparse.ArgumentParser:
     doc.add_argument("--set", dest="overrides", **sets)
     doc.add_argument("--address", help="check this Ray cluster (e.g. auto or head:6379) instead of a local one")
 
+    _serve_parsers(sub)
+
     val = sub.add_parser("validate", help="check an experiment file without starting Ray or Java")
     val.add_argument("config", help="experiment YAML file")
     val.add_argument("--set", dest="overrides", **sets)
     return p
+
+
+def _serve_parsers(sub) -> None:
+    """``recommend`` and ``predict``: answers from an exported model with numpy/pyarrow (no JVM, no Ray)."""
+    model = dict(metavar="MODEL_DIR|RUN_DIR", help="a run directory, its model/ folder, or an exported copy")
+    rec = sub.add_parser("recommend", help="an ALS model's top-k items for a user (or a file of users), no JVM")
+    rec.add_argument("model", **model)
+    rec.add_argument("--user", help="the user id to answer")
+    rec.add_argument("--users", metavar="FILE", help="a CSV/Parquet file with a 'user' column (with --out)")
+    rec.add_argument("--out", metavar="OUT.parquet", help="where --users' answers go (user, items, scores)")
+    rec.add_argument("-k", default="10", help="how many items (default 10)")
+    rec.add_argument("--include-seen", action="store_true", help="keep the user's training items")
+    rec.add_argument("--fallback", metavar="popular", help="answer a user the model never saw with the "
+                     "most-rated items instead of an error")
+    pre = sub.add_parser("predict", help="an exported model's predictions for the rows of a CSV/Parquet file, "
+                         "no JVM (ALS: user,item -> rating; sklearn: P(positive))")
+    pre.add_argument("model", **model)
+    pre.add_argument("--input", required=True, metavar="FILE", help="CSV or Parquet rows to predict")
+    pre.add_argument("--out", required=True, metavar="FILE", help="CSV or Parquet: the input plus the prediction")
 
 
 def _version() -> str:
@@ -157,8 +180,69 @@ def _cmd_doctor(args) -> int:
     return run_doctor(address=args.address, exp=exp)
 
 
+def _cmd_recommend(args) -> int:
+    from tuner.serve.cli_args import id_arg, k_arg
+
+    k = k_arg(args.k)
+    if (args.user is None) == (args.users is None):
+        from tuner.errors import UserError
+
+        raise UserError("give one of --user ID or --users FILE (with --out OUT.parquet).")
+    if args.users is not None:
+        from tuner.serve.recommend import recommend_many
+
+        info = recommend_many(args.model, args.users, _need_out(args.out), k, args.include_seen, args.fallback)
+        print(_batch_line(info, args.fallback))
+        return 0
+    from tuner.serve.recommend import Recommender
+
+    user = id_arg(args.user)
+    items, fallback = Recommender(args.model).answer(user, k, args.include_seen, args.fallback)
+    print(f"user {user} is not in the model: the {len(items)} most-rated items (score = training ratings)"
+          if fallback else f"top {len(items)} for user {user}" + (" (training items included)" if
+                                                                 args.include_seen else ""))
+    for n, (item, score) in enumerate(items, 1):
+        print(f"{n:>3}  item {item:<8} score {score:.4f}")
+    return 0
+
+
+def _need_out(out):
+    if out is None:
+        from tuner.errors import UserError
+
+        raise UserError("--users needs --out OUT.parquet (where the answers go).")
+    return out
+
+
+def _batch_line(info: dict, fallback) -> str:
+    unknown = info["unknown"]
+    why = "answered with the most-rated items" if fallback else "left out (pass --fallback popular to answer them)"
+    sample = f" (e.g. {', '.join(map(str, info['unknown_sample']))})" if unknown else ""
+    return (f"wrote {info['answered']} of {info['users']} users' recommendations to {info['out']} in "
+            f"{info['seconds']:.2f} s" + (f"; {unknown} users not in the model{sample}, {why}" if unknown else ""))
+
+
+def _cmd_predict(args) -> int:
+    from tuner.serve.model_dir import SPARK_PIPELINES, resolve_model_dir
+
+    model = resolve_model_dir(args.model)
+    if model.model_type in SPARK_PIPELINES:  # a local Spark reads, transforms and writes; nothing collected
+        from tuner.ops.predict_spark import predict_with_spark
+
+        info = predict_with_spark(model, args.input, args.out)
+    else:
+        from tuner.serve.predict import predict
+
+        info = predict(model, args.input, args.out)
+    extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in info.items() if k not in ("rows", "nan", "out") and v)
+    print(f"wrote {info['rows']} rows with predictions to {info['out']}" +
+          (f"; {info['nan']} are NaN ({extra})" if info["nan"] else ""))
+    return 0
+
+
 _COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, "status": _cmd_status,
-             "submit": _cmd_submit, "export": _cmd_export, "doctor": _cmd_doctor}
+             "submit": _cmd_submit, "export": _cmd_export, "doctor": _cmd_doctor, "recommend": _cmd_recommend,
+             "predict": _cmd_predict}
 
 _SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
 
@@ -175,7 +259,12 @@ def _print_outcome(outcome) -> int:
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
         for name, value in s["test_metrics"].items():
-            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}")
+            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}" if "@" not in name else
+                  f"Test {name}: {value:.4f}")
+        if s.get("baseline_test_metrics"):
+            pop = s["baseline_test_metrics"]["popular"]
+            print(f"Most-popular baseline on the same {s['ranking']['users']['evaluated']} test users: "
+                  + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None))
         if s.get("model_path"):
             print(f"Model: {s['model_path']}")
     elif s["status"] == "failed":

@@ -45,6 +45,28 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     assert os.path.isdir(os.path.join(summary["model_path"], "stages"))  # native PipelineModel
     assert summary["test_metrics"]["auc_roc"] > 0.7
 
+    # tuner predict on a Spark pipeline: a local Spark reads the CSV and writes the output folder
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    _predict_rows(card, tmp_path / "rows.csv")
+    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
+                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
+    assert pred.returncode == 0, pred.stderr[-3000:]
+    assert pred.stdout.startswith(f"wrote 3 rows with predictions to {tmp_path / 'pred.parquet'}"), pred.stdout
+    import pyarrow.parquet as pq
+
+    got = pq.read_table(tmp_path / "pred.parquet").to_pylist()
+    assert len(got) == 3 and all(0.0 <= r["probability"] <= 1.0 and r["prediction"] in (0.0, 1.0) for r in got)
+    assert {r["id"] for r in got} == {"a", "b", "c"}  # the input's other columns are kept
+
+
+def _predict_rows(card: dict, path) -> None:
+    """Three rows of the model's input columns (one with blanks: imputed by the pipeline) plus an id column."""
+    numeric, categorical = card["input_columns"]["numeric"], card["input_columns"]["categorical"]
+    lines = [",".join(["id", *numeric, *categorical])]
+    for n, (num, cat) in enumerate([("12", "month-to-month"), ("40.5", "two-year"), ("", "")]):
+        lines.append(",".join(["abc"[n], *[num] * len(numeric), *[cat] * len(categorical)]))
+    path.write_text("\n".join(lines) + "\n")
+
 
 def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_trees.yaml"), *TINY,
@@ -83,3 +105,8 @@ def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path,
     x = pd.DataFrame([{c: 1.0 for c in card["input_columns"]["numeric"]}
                       | {c: "Yes" for c in card["input_columns"]["categorical"]}])
     assert 0.0 <= model.predict_proba(x)[0, 1] <= 1.0
+
+    _predict_rows(card, tmp_path / "rows.csv")  # tuner predict: the skops file, no JVM
+    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
+                   str(tmp_path / "pred.csv"), cwd=tmp_path)
+    assert pred.returncode == 0 and pred.stdout.startswith("wrote 3 rows with predictions"), pred.stderr[-3000:]

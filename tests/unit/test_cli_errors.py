@@ -52,9 +52,35 @@ def broken_run_dir(tmp_path):
     (["status", "/nonexistent/run"], ["not a run directory"]),
     (["resume", "/nonexistent/run"], ["not a run directory"]),
     (["export", "/nonexistent/run", "--out", "/tmp/x"], ["no exported model"]),
+    (["recommend", "/nonexistent/run", "--user", "1"], ["/nonexistent/run: no such model folder or run directory"]),
+    (["recommend", "/nonexistent/run", "--user", "one"], ["--user must be an integer id, got 'one'"]),
+    (["recommend", "/nonexistent/run", "--user", "1", "-k", "0"], ["-k must be an int >= 1, got '0'"]),
+    (["recommend", "/nonexistent/run"], ["give one of --user ID or --users FILE"]),
+    (["recommend", "/nonexistent/run", "--users", "u.csv"], ["--users needs --out"]),
+    (["predict", "/nonexistent/run", "--input", "x.csv", "--out", "y.csv"], ["no such model folder"]),
 ])
 def test_each_subcommand_reports_a_wrong_argument_in_one_line(args, needles):
     _one_line_error(_cli(*args), *needles)
+
+
+def test_recommend_and_predict_on_a_model_folder_report_user_mistakes_in_one_line(tmp_path):
+    import numpy as np
+
+    from tests.serve_export import write_export
+
+    rng = np.random.default_rng(0)
+    model = write_export(tmp_path, np.arange(1, 5), np.arange(10, 16), rng.normal(size=(4, 3)).astype(np.float32),
+                         rng.normal(size=(6, 3)).astype(np.float32), {1: [10]}, [(10, 2)])
+    _one_line_error(_cli("recommend", str(model), "--user", "99"), "user 99 is not in the model",
+                    "--fallback popular")
+    _one_line_error(_cli("recommend", str(model), "--user", "1", "--fallback", "random"),
+                    "--fallback must be one of: popular, got 'random'")
+    (tmp_path / "pairs.csv").write_text("user,thing\n1,2\n")
+    _one_line_error(_cli("predict", str(model), "--input", str(tmp_path / "pairs.csv"), "--out",
+                         str(tmp_path / "o.csv")), "missing column 'item'")
+    ok = _cli("recommend", str(model), "--user", "1", "-k", "3")
+    assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "top 3 for user 1", ok.stdout + ok.stderr
+    assert len(ok.stdout.splitlines()) == 4 and "item 10 " not in ok.stdout  # its training item is excluded
 
 
 def test_status_of_a_run_whose_config_no_longer_validates_is_one_line(broken_run_dir):

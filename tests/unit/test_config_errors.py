@@ -86,6 +86,17 @@ def with_(key: str, value, doc=None) -> dict:
      "experiments/als.yaml: scheduler.type must be one of 'asha', 'fifo', got 'hyperband'."),
     ("search.metric", "rsme",
      "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', or ndcg@K / map@K / precision@K / recall@K with K a positive int, got 'rsme' (did you mean 'rmse'?)"),
+    ("search.metric", "ndcg@0",
+     "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', or ndcg@K / map@K / precision@K / recall@K with K a positive int, got 'ndcg@0' (did you mean 'ndcg@10'?)"),
+    ("search.metric", "ndcg@x",
+     "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', or ndcg@K / map@K / precision@K / recall@K with K a positive int, got 'ndcg@x' (did you mean 'ndcg@10'?)"),
+    ("search.metric", "mrr@10",
+     "experiments/als.yaml: search.metric must be one of 'rmse', 'mae', or ndcg@K / map@K / precision@K / recall@K with K a positive int, got 'mrr@10' (did you mean 'map@10'?)"),
+    ("data.relevant_rating", 6,
+     "experiments/als.yaml: data.relevant_rating must be <= the top of data.rating_scale (5.0), or no held-out "
+     "rating is relevant and every ranking metric is 0, got 6.0."),
+    ("output.top_k", 0, "experiments/als.yaml: output.top_k must be an int >= 1, got 0."),
+    ("search.ranking_users", 0, "experiments/als.yaml: search.ranking_users must be an int >= 1, got 0."),
     ("model.params.rank", {"type": "uniform", "low": 4, "high": 64},
      "experiments/als.yaml: model.params.rank.type 'uniform' draws floats, but rank must be an int >= 1 "
      "(use type: int or logint)."),

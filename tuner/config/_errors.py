@@ -38,6 +38,8 @@ LOW_HIGH = "low ({low}) must be <= high ({high})"
 STEP_MULTIPLE = "high - low ({span}) must be a multiple of step ({step})"
 INCREASING = "must be increasing fractions in (0, 1), e.g. [0.1, 0.3], got {got}"
 RATING_SCALE = "must be [low, high] with low < high, got [{low}, {high}]"
+RELEVANT_ABOVE_SCALE = ("must be <= the top of data.rating_scale ({high}), or no held-out rating is relevant "
+                        "and every ranking metric is 0, got {got}")
 NEEDS_SOURCE = ("needs data.path (a file or folder) or data.download (a MovieLens name), or format: synthetic "
                 "(ratings) or synthetic-churn (a churn table)")
 RANKED = ", or {names} with K a positive int"

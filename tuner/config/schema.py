@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
-                                  RATING_SCALE, STEP_MULTIPLE)
+from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH,
+                                  NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, RELEVANT_ABOVE_SCALE, STEP_MULTIPLE)
 
 
 class _Frozen(BaseModel):
@@ -163,6 +163,8 @@ class DataConfig(_Frozen):
     test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
     folds: Annotated[int, Field(ge=2, le=20)] = 3
     seed: int = 0
+    # ranking metrics: a held-out rating >= this is relevant (ignored by implicit models: every row is)
+    relevant_rating: float = 4.0
     synthetic: SyntheticConfig = SyntheticConfig()
     # tabular classification (model types spark-logreg, sklearn); ratings models ignore these
     label: str | None = None  # None: 'churn' for synthetic-churn, else required
@@ -189,6 +191,14 @@ class DataConfig(_Frozen):
     def _scale_ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
         if v[0] >= v[1]:
             raise ValueError(RATING_SCALE.format(low=v[0], high=v[1]))
+        return v
+
+    @field_validator("relevant_rating")
+    @classmethod
+    def _relevant_in_scale(cls, v: float, info: ValidationInfo) -> float:
+        scale = info.data.get("rating_scale")
+        if scale is not None and v > scale[1]:
+            raise ValueError(RELEVANT_ABOVE_SCALE.format(high=scale[1], got=v))
         return v
 
     @model_validator(mode="after")
@@ -231,6 +241,8 @@ class SearchConfig(_Frozen):
     # best CV metric by more than patience_tolerance x |best|; None: no such stop
     patience: Annotated[int, Field(ge=1)] | None = None
     patience_tolerance: Annotated[float, Field(ge=0)] = 0.001
+    # ranking metrics (ndcg@K, ...) are computed on a seeded sample of this many users (all when fewer)
+    ranking_users: Annotated[int, Field(ge=1)] = 10_000
 
     @field_validator("sampler")
     @classmethod
@@ -297,6 +309,7 @@ class OutputConfig(_Frozen):
     shared_storage: bool = False
     export_model: bool = True
     plots: bool = True
+    top_k: Annotated[int, Field(ge=1)] = 10  # recommendations stored per user beside an exported ALS model
 
 
 class Experiment(_Frozen):

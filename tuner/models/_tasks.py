@@ -6,8 +6,10 @@ from tuner.cluster.service import ServiceContext
 from tuner.models.registry import get_adapter
 
 
-def prepare(ctx: ServiceContext, model_type: str, data_cfg) -> dict:
-    """Load, clean, split and cache the experiment's data once."""
+def prepare(ctx: ServiceContext, model_type: str, data_cfg, ranking=None) -> dict:
+    """Load, clean, split and cache the experiment's data once; keep the run's ``RankingPlan`` (or None) for
+    the ranking family's scoring and export."""
+    ctx.state["ranking"] = ranking
     return get_adapter(model_type).prepare(ctx, data_cfg)
 
 

@@ -98,6 +98,17 @@ class ModelAdapter(ABC):
         """Facts for model_card.json: format, how to load it, input columns."""
         return {}
 
+    def score_split(self, ctx: ServiceContext, model: Any, train: Any, frame: Any, final: bool = False) -> dict:
+        """Metrics of ``model`` on ``frame`` knowing the rows it was fitted on (a ranking family excludes each
+        user's training items from its recommendations); ``final``: ``frame`` is the test set. Default:
+        :meth:`score`."""
+        return self.score(ctx, model, frame)
+
+    def export(self, ctx: ServiceContext, model: Any, train: Any, path: str) -> dict:
+        """Write what serving needs beside the saved native model at ``path``; returns model-card keys.
+        Default: nothing."""
+        return {}
+
     def release(self, model: Any) -> None:
         """Free what a fitted model keeps cached (called after a trial scores it)."""
 
@@ -122,13 +133,13 @@ class ModelAdapter(ABC):
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
         t1 = time.monotonic()
-        result = self.score(ctx, model, valid)
+        result = self.score_split(ctx, model, train, valid)
         t2 = time.monotonic()
         self.release(model)
         return {**result, "fit_seconds": t1 - t0, "score_seconds": t2 - t1}
 
     def refit_and_test(self, ctx: ServiceContext, params: dict, seed: int, path: str | None) -> dict:
-        """Refit on all training rows and score the test set; with ``path``, save, reload, and score again.
+        """Refit on all training rows and score the test set; with ``path``, save, reload, score again, export.
 
         Returns:
             Test metrics, ``seconds``, and ``card`` (the adapter's :meth:`card` plus ``reload_test_metrics``
@@ -137,13 +148,14 @@ class ModelAdapter(ABC):
         train, test = self.full_frames(ctx)
         t0 = time.monotonic()
         model = self.fit(ctx, train, params, seed)
-        result = self.score(ctx, model, test)
+        result = self.score_split(ctx, model, train, test, final=True)
         card: dict[str, Any] = {}
         if path:
             self.save(model, path)
             again = self.score(ctx, self.load(ctx, path), test)
             card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in self.metrics},
-                    "reload_identical": all(_same(again[m], result[m]) for m in self.metrics)}
+                    "reload_identical": all(_same(again[m], result[m]) for m in self.metrics),
+                    **self.export(ctx, model, train, path)}
         self.release(model)
         return {**result, "seconds": time.monotonic() - t0, "card": card}
 

@@ -1,7 +1,12 @@
-"""Spark MLlib ALS for explicit ratings, run inside the Spark service."""
+"""Spark MLlib ALS for explicit ratings or implicit feedback (``implicitPrefs``), run inside the Spark service.
+
+Ranking metrics (ndcg@K, ...) and the serving export follow the run's ``RankingPlan`` in ``ctx.state["ranking"]``
+(set by the runner; absent, e.g. in the adapter contract tests, only RMSE/MAE are scored and nothing is exported).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_INT, ModelType
@@ -31,6 +36,11 @@ SPARK_ALS = ModelType(
 )
 
 
+def _implicit(model) -> bool:
+    est = getattr(model, "_tuner_estimator", None)
+    return bool(est is not None and est.getImplicitPrefs())
+
+
 @register(SPARK_ALS)
 class SparkALS(ModelAdapter):
     """ALS with ``coldStartStrategy="drop"``: rows of users/items unseen in training are dropped and counted."""
@@ -43,7 +53,8 @@ class SparkALS(ModelAdapter):
         prepared = prepare_ratings(ctx.spark, data_cfg)
         train, test, fold_rows = cache_split(prepared.train, prepared.test, "fold")
         test_rows = test.count()
-        ctx.state["data"] = {"train": train, "test": test, "fold_rows": fold_rows}
+        ctx.state["data"] = {"train": train, "test": test, "fold_rows": fold_rows, "source": prepared.source,
+                             "data_cfg": data_cfg}
         stats = train.agg(F.countDistinct("user").alias("users"), F.countDistinct("item").alias("items"),
                           F.stddev("rating").alias("rating_std")).first()
         return {
@@ -99,6 +110,34 @@ class SparkALS(ModelAdapter):
             "rows": int(row["n"]),
             "cold_start_dropped": int(total - row["n"]),
         }
+
+    def score_split(self, ctx, model, train, frame, final=False):
+        """RMSE/MAE, plus the plan's ranking metrics (per fold only when the objective is one; on the test set
+        always, with the most-popular baseline on the same users)."""
+        out = self.score(ctx, model, frame)
+        plan = ctx.state.get("ranking") if ctx is not None else None
+        ks = (plan.test_ks if final else plan.fold_ks) if plan else ()
+        if ks:
+            from tuner.models.als_ranking import ranking_metrics
+
+            out.update(ranking_metrics(model, train, frame, ks, plan.relevant_rating, _implicit(model),
+                                       plan.users, plan.seed, baseline=final), ranking_implicit=_implicit(model))
+        return out
+
+    def export(self, ctx, model, train, path):
+        """recommendations/, seen/, popular.parquet beside the native folder (its factors are served in place),
+        and the data fingerprint of the model card."""
+        plan = ctx.state.get("ranking")
+        if plan is None:
+            return {}
+        from tuner.data.fingerprint import source_fingerprint
+        from tuner.models.als_export import export_for_serving
+
+        data = ctx.state["data"]
+        serving = export_for_serving(model, train, os.path.dirname(path.rstrip("/")), plan.top_k,
+                                     native=os.path.basename(path.rstrip("/")))
+        fingerprint = {**serving["fingerprint"], "source": source_fingerprint(data["source"], data["data_cfg"])}
+        return {"serving": serving, "data_fingerprint": fingerprint, "implicit": _implicit(model)}
 
     def predict(self, ctx, model, frame) -> list:
         """Predicted ratings of the (user, item) pairs of ``frame`` that the model can score, in frame order

@@ -14,7 +14,7 @@ def run_status(run_dir: str | Path) -> str:
     Raises:
         UserError: ``run_dir`` is not a run directory.
     """
-    from tuner.config import model_type
+    from tuner.config.ranking import trial_metrics
     from tuner.config.schema import is_space
     from tuner.outputs import best_row, counts, load_trials, read_run_experiment, render_table, sort_rows, trial_rows
 
@@ -28,8 +28,7 @@ def run_status(run_dir: str | Path) -> str:
         return "\n".join(lines + ["no trial has started yet"])
     trials = load_trials(run_dir / "tune")
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
-    rows = sort_rows(trial_rows(trials, model_type(exp.model.type).metric_names, exp.data.folds), metric,
-                     mode)
+    rows = sort_rows(trial_rows(trials, trial_metrics(exp), exp.data.folds), metric, mode)
     c = counts(rows)
     running = sum(t.status == "RUNNING" for t in trials)
     best = best_row(rows, metric, mode)

@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.config import Experiment, model_type, objective
+from tuner.config import Experiment, objective
+from tuner.config.ranking import ranking_plan, trial_metrics
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
 from tuner.outputs import (RunResult, base_summary, best_row, counts, failure_reasons, new_run_dir,
-                           read_run_experiment, rows_line, rows_summary, trial_rows, versions, write_run_dir)
+                           ranked_test_summary, read_run_experiment, rows_line, rows_summary, trial_rows, versions,
+                           write_run_dir)
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
@@ -61,8 +63,7 @@ def resume_run(run_dir: str | Path, address: str | None = None, echo=print) -> R
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool) -> RunOutcome:
     """Start the cluster, prepare the data, search, refit the best; the run directory is written in any case."""
     t0 = time.monotonic()
-    result = RunResult(exp, run_dir, base_summary(exp, *objective(exp)),
-                       metrics=model_type(exp.model.type).metric_names)
+    result = RunResult(exp, run_dir, base_summary(exp, *objective(exp)), metrics=trial_metrics(exp))
     session = service = None
     code = EXIT_INTERRUPTED
     try:
@@ -100,7 +101,7 @@ def _prepare(exp: Experiment, service, echo, summary: dict):
 
     from tuner.models import _tasks
 
-    rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data))
+    rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data, ranking_plan(exp)))
     trial_data = rows.pop(TRIAL_DATA, None)  # adapters whose trials run in their own workers
     summary["rows"] = rows_summary(rows)
     echo(rows_line(rows))
@@ -128,7 +129,8 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     if best is None:
         s.update(status="failed", failure_reasons=failure_reasons(result.rows))
         return 1
-    s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_trial=best.trial_id)
+    s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_cv_metrics=best.metrics,
+             best_trial=best.trial_id)
     _warn_bounds(exp, best.params, echo, s)
     _refit(exp, run_dir, service, best, echo, result)
     s["status"] = "completed"
@@ -156,7 +158,7 @@ def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResul
          "training rows and testing it")
     model_path = str(run_dir / "model" / exp.model.type) if exp.output.export_model else None
     test = ray.get(service.call.remote(_tasks.refit_and_test, exp.model.type, best.params, exp.seed, model_path))
-    s["test_metrics"] = {m: test[m] for m in result.metrics}
+    s.update(ranked_test_summary(test, result.metrics, ranking_plan(exp)))  # + popular baseline, if it ranks
     s["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
     s["refit_seconds"] = round(test["seconds"], 2)
     if model_path:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from tuner.config import Experiment, model_type, objective
+from tuner.config.ranking import trial_metrics
 from tuner.outputs import load_trials
 from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trials
 
@@ -66,7 +67,7 @@ def _trainable(exp: Experiment, service, trial_data):
     resources = {"CPU": 0, "memory": TRIAL_MEMORY}
     if trial_data is not None:  # trials fit in their own workers (sklearn): they need the CPUs they use
         resources, concurrency = worker_trials(exp)
-    spec = TrialSpec(model_type=exp.model.type, metrics=model_type(exp.model.type).metric_names,
+    spec = TrialSpec(model_type=exp.model.type, metrics=trial_metrics(exp),
                      metric=objective(exp)[0], folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
                      fractions=tuple(exp.scheduler.data_fractions))
     fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)

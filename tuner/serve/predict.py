@@ -1,0 +1,122 @@
+"""``tuner predict``: an exported model's predictions for the rows of a CSV/Parquet file, no JVM.
+
+ALS: (user, item) pairs -> the dot product of their factors (what ``ALSModel.transform`` computes); a pair with
+an id the model never saw gets NaN and is counted. sklearn: the skops pipeline's P(positive class).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tuner.serve.errors import ServeError
+from tuner.serve.factors import AlsFactors, load_factors
+from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
+from tuner.serve.tables import id_column, read_table, require_columns, write_table
+
+__all__ = ["PREDICTION", "PROBABILITY", "SKOPS_FILE", "SKLEARN_TYPE", "TRUSTED_PREFIXES", "predict", "predict_als",
+           "predict_sklearn", "als_scores", "load_skops"]
+
+PREDICTION = "prediction"
+PROBABILITY = "probability"
+SKLEARN_TYPE = "sklearn"
+# As tuner.models.sklearn_model writes and checks them (that module imports Ray, so it is not imported here).
+SKOPS_FILE = "model.skops"
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "xgboost.", "lightgbm.", "collections.")
+
+
+def als_scores(factors: AlsFactors, users: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, dict]:
+    """float32 predicted ratings of (user, item) pairs, NaN where either id has no factors.
+
+    Returns:
+        ``(predictions, counts)`` with counts ``unknown_user``, ``unknown_item`` (rows, may overlap), ``nan``.
+    """
+    ur, ir = factors.users.rows(users), factors.items.rows(items)
+    ok = (ur >= 0) & (ir >= 0)
+    out = np.full(len(users), np.nan, dtype=np.float32)
+    out[ok] = np.einsum("ij,ij->i", factors.users.matrix[ur[ok]], factors.items.matrix[ir[ok]])
+    return out, {"unknown_user": int((ur < 0).sum()), "unknown_item": int((ir < 0).sum()), "nan": int((~ok).sum())}
+
+
+def predict_als(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, dict]:
+    """``table`` plus a float ``prediction`` column; empty/unknown ids give NaN, counted in the returned dict."""
+    require_columns(table, ["user", "item"], where)
+    users, uvalid = id_column(table, "user", where, allow_null=True)
+    items, ivalid = id_column(table, "item", where, allow_null=True)
+    pred, counts = als_scores(load_factors(model.native), users, items)
+    empty = ~(uvalid & ivalid)
+    pred[empty] = np.nan
+    counts.update(empty_id=int(empty.sum()), nan=int(np.isnan(pred).sum()))
+    return table.append_column(PREDICTION, pa.array(pred, pa.float32())), counts
+
+
+def load_skops(folder: Path):
+    """The sklearn pipeline of ``folder/model.skops``, loading only the types tuner trusts (as the adapter)."""
+    import skops.io as sio
+
+    file = folder / SKOPS_FILE
+    if not file.is_file():
+        raise ServeError(f"{folder}: no {SKOPS_FILE}; not an exported sklearn model.")
+    untrusted = sio.get_untrusted_types(file=file)
+    unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if unexpected:
+        raise ServeError(f"{file} holds types tuner does not trust: {', '.join(unexpected)}")
+    return sio.load(file, trusted=untrusted)
+
+
+def _features(table: pa.Table, numeric: list[str], categorical: list[str], where):
+    """The pandas frame the pipeline was fitted on: numeric float64 (NaN for empty), categorical str ('' empty)."""
+    import pandas as pd
+
+    require_columns(table, [*numeric, *categorical], where)
+    cols = {}
+    for name in numeric:
+        col = table.column(name)
+        if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_null(col.type)):
+            raise ServeError(f"{where}: column {name!r} must be numeric (the model was trained on it as a number), "
+                             f"got {col.type}.")
+        cols[name] = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    for name in categorical:
+        values = table.column(name).cast(pa.string()).fill_null("").to_pylist()
+        cols[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(cols)
+
+
+def predict_sklearn(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, dict]:
+    """``table`` plus ``probability`` = P(label == positive_label) from the exported skops pipeline."""
+    spec = model.card.get("input_columns")
+    if not spec:
+        raise ServeError(f"{model.root}: the model card lists no input_columns; re-export the model.")
+    pipeline = load_skops(model.native)
+    proba = pipeline.predict_proba(_features(table, spec["numeric"], spec["categorical"], where))[:, 1]
+    return table.append_column(PROBABILITY, pa.array(proba, pa.float64())), {"nan": int(np.isnan(proba).sum())}
+
+
+def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path) -> dict:
+    """Predict every row of ``input_file`` with an exported model and write ``out_file`` (CSV or Parquet).
+
+    Args:
+        model_dir: a model folder, run directory or native ALS folder.
+        input_file: ALS: columns ``user``, ``item`` (integers); sklearn: the model card's input columns.
+        out_file: the input columns plus ``prediction`` (ALS) or ``probability`` (sklearn).
+
+    Returns:
+        ``{"rows": n, "nan": n, ..., "out": path}`` (ALS adds ``unknown_user``, ``unknown_item``, ``empty_id``).
+
+    Raises:
+        ServeError: missing columns or wrong types (the message names the column), unreadable files, or a model
+        type this no-JVM path does not serve (Spark pipelines need Spark).
+    """
+    model = resolve_model_dir(model_dir)
+    table = read_table(input_file)
+    if model.model_type == ALS_TYPE:
+        out, counts = predict_als(model, table, input_file)
+    elif model.model_type == SKLEARN_TYPE:
+        out, counts = predict_sklearn(model, table, input_file)
+    else:
+        raise ServeError(f"{model.root}: a {model.model_type} model is a Spark pipeline; predicting with it needs "
+                         "Spark, which this no-JVM path does not start.")
+    write_table(out, out_file)
+    return {"rows": out.num_rows, **counts, "out": str(out_file)}

@@ -16,7 +16,7 @@ def run_status(run_dir: str | Path) -> str:
     """
     from tuner.config import model_type
     from tuner.config.schema import is_space
-    from tuner.outputs import best_row, counts, load_trials, read_run_experiment, render_table, sort_rows, trial_rows
+    from tuner.outputs import best_row, counts, load_run_trials, read_run_experiment, render_table, sort_rows, trial_rows
 
     run_dir, exp = read_run_experiment(run_dir)
     metric, mode = exp.search.metric, exp.search.mode
@@ -26,7 +26,7 @@ def run_status(run_dir: str | Path) -> str:
              f"status {summary.get('status', 'running')}"]
     if not list(run_dir.glob("tune/experiment_state-*.json")):
         return "\n".join(lines + ["no trial has started yet"])
-    trials = load_trials(run_dir / "tune")
+    trials = load_run_trials(run_dir)  # tune/ and the tune-more-<k>/ of `tuner resume --more`
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
     rows = sort_rows(trial_rows(trials, model_type(exp.model.type).metric_names, exp.data.folds), metric,
                      mode)

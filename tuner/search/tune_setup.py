@@ -25,8 +25,15 @@ def startup_trials(num_samples: int, dims: int, explicit: int | None = None) -> 
     return max(3, min(10, num_samples // 3, 2 * (dims + 1)))
 
 
-def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mode: str):
+def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
+                  study: Mapping[str, Any] | None = None):
     """An OptunaSearch over ``params`` (TPE, random or qmc-start TPE, seeded).
+
+    Args:
+        metric, mode: one objective, or lists of them (a multi-objective study; Optuna's TPE and random
+            samplers handle several objectives).
+        study: ``study_name`` and ``storage`` (an Optuna ``BaseStorage``) of the study to write to (or
+            continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
 
     Returns:
         ray.tune.search.optuna.OptunaSearch
@@ -37,7 +44,7 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mod
 
     startup = startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials)
     sampler = make_sampler(cfg.sampler, cfg.seed, startup)
-    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler)
+    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler, **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

@@ -52,8 +52,11 @@ def save_spark_model(model, path: str | Path, example_df, n_rows: int = 5) -> Pa
     example = small.toPandas()
     predicted = model.transform(small).select("prediction").toPandas()
     small.unpersist()
+    # executors write the model first: into the run directory (shared storage on several nodes), not /tmp
+    dfs_tmp = str(Path(path).parent / "mlflow-dfs-tmp")
     mlflow.spark.save_model(model, _fresh(path), signature=infer_signature(example, predicted),
-                            input_example=example, pip_requirements=_pins("pyspark", "mlflow-skinny", "pandas"))
+                            input_example=example, dfs_tmpdir=dfs_tmp,
+                            pip_requirements=_pins("pyspark", "mlflow-skinny", "pandas"))
     return Path(path)
 
 
@@ -71,6 +74,7 @@ def save_sklearn_model(model, path: str | Path, X_example, method: str | None = 
         ``path``.
     """
     import mlflow.sklearn
+    import skops.io as sio
     from mlflow.models import infer_signature
 
     method = method or ("predict_proba" if hasattr(model, "predict_proba") else "predict")
@@ -78,5 +82,7 @@ def save_sklearn_model(model, path: str | Path, X_example, method: str | None = 
     signature = infer_signature(example, getattr(model, method)(example))
     mlflow.sklearn.save_model(model, _fresh(path), signature=signature, input_example=example,
                               pyfunc_predict_fn=method,
-                              pip_requirements=_pins("scikit-learn", "mlflow-skinny", "pandas", "numpy"))
+                              # skops (MLflow's default format): the types of the pipeline tuner just built
+                              skops_trusted_types=sio.get_untrusted_types(data=sio.dumps(model)),
+                              pip_requirements=_pins("scikit-learn", "mlflow-skinny", "pandas", "numpy", "skops"))
     return Path(path)

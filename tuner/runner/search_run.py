@@ -91,7 +91,8 @@ def _trainable(exp: Experiment, service, trial_data):
         resources, concurrency = worker_trials(exp)
     spec = TrialSpec(model_type=exp.model.type, metrics=model_type(exp.model.type).metric_names,
                      metric=objective(exp)[0], folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
-                     fractions=tuple(exp.scheduler.data_fractions))
+                     fractions=tuple(exp.scheduler.data_fractions),
+                     objectives=tuple(m for m, _ in objectives(exp) or []))
     fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)
     return named_trainable(fn, exp.name, resources), concurrency
 

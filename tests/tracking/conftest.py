@@ -12,7 +12,8 @@ def local_ray():
 
 
 def fold_objective(config):
-    """Reports like tuner's trainable (x < 0 fails on fold 1): CV mean ``loss``, ``loss_fold<k>``, ``folds_done`` after each of 3 folds."""
+    """Reports like tuner's trainable (x < 0 fails on fold 1): CV mean ``loss``, ``loss_fold<k>``, ``folds_done``
+    after each of 3 folds."""
     from ray import tune
 
     folds, extra = [], {}

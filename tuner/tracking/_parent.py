@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 FILES = ("summary.json", "leaderboard.csv", "experiment.yaml", "report.html")
-STATUS = {"completed": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
+# "running" at the end: an error ended the run before it could say otherwise
+STATUS = {"completed": "FINISHED", "failed": "FAILED", "interrupted": "KILLED", "running": "FAILED"}
 
 
 def finish(client, run_id: str, summary: dict, run_dir: Path, model_dir: str | Path | None) -> None:

@@ -1,4 +1,5 @@
-"""The Optuna study in the run directory with real Ray Tune + OptunaSearch: restore after Ctrl-C, --more N."""
+"""The Optuna study in the run directory with real Ray Tune + OptunaSearch: restore after Ctrl-C, from another
+working directory (`tuner resume --more N` is tested through the CLI: tests/integration/test_tracking_run.py)."""
 
 import os
 import signal
@@ -9,7 +10,7 @@ from optuna.trial import TrialState
 from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
-from tuner.tracking import close_stale_trials, continue_search, finished_trials, searcher_args, study_ref
+from tuner.tracking import close_stale_trials, searcher_args, study_ref
 
 pytestmark = pytest.mark.ray
 SPACE = {"x": tune.uniform(0.0, 1.0)}
@@ -75,26 +76,3 @@ def test_restore_after_interrupt_keeps_every_finished_trial_once(local_ray, tmp_
     assert [t.params["x"] for t in first] == [t.params["x"] for t in done[:len(first)]]
     assert not study.get_trials(states=(TrialState.RUNNING,))
     assert study_ref(run_dir)["storage"] == f"sqlite:///{run_dir}/optuna.db"
-
-
-def test_more_trials_continue_the_study_without_rerunning_earlier_ones(local_ray, tmp_path):
-    run_dir, log = tmp_path / "exp-2", tmp_path / "ran.txt"
-    run_dir.mkdir()
-    searcher = OptunaSearch(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=2), **searcher_args(run_dir))
-    _tuner(run_dir, log, searcher, 3).fit()
-    before = [(t.number, t.params["x"], t.value) for t in _study(run_dir).trials]
-    assert len(before) == 3
-
-    n = finished_trials(run_dir)
-    more = continue_search(run_dir, None, "loss", "min", optuna.samplers.TPESampler(seed=0 + n, n_startup_trials=2))
-    grid = _tuner(run_dir, log, more, 2, name="tune-more-1").fit()
-    assert len(grid) == 2 and not grid.errors
-
-    trials = _study(run_dir).trials
-    assert len(trials) == 5 and all(t.state == TrialState.COMPLETE for t in trials)
-    assert [(t.number, t.params["x"], t.value) for t in trials[:3]] == before
-    ran = log.read_text().split()
-    assert len(ran) == 5  # 3 + 2 executions: none of the first 3 ran again
-    assert sorted(float(x) for x in ran[3:]) == sorted(r.config["x"] for r in grid)
-    with pytest.raises(FileNotFoundError):
-        continue_search(tmp_path / "nowhere", None, "loss", "min", optuna.samplers.RandomSampler())

@@ -74,30 +74,6 @@ def close_stale_trials(run_dir: str | Path) -> int:
     return len(stale)
 
 
-def continue_search(run_dir: str | Path, space, metric, mode, sampler, **kwargs):
-    """An OptunaSearch that adds trials to the run's existing study (``tuner resume RUN --more N``).
-
-    The study is loaded from the file (``create_study(load_if_exists=True)`` inside OptunaSearch), so the
-    sampler sees every earlier trial (complete, pruned with their intermediate values, failed) without
-    re-running any; Tune then runs only the new trials. Give ``sampler`` a seed different from the first
-    run's (e.g. ``seed + len(earlier trials)``): the same seed would replay the same random start-up points.
-
-    Args:
-        run_dir: a run directory with an ``optuna.db``.
-        space, metric, mode, sampler: as for ``OptunaSearch`` (the same space as the first run).
-        kwargs: passed on to ``OptunaSearch``.
-
-    Raises:
-        FileNotFoundError: the run directory has no study.
-    """
-    from ray.tune.search.optuna import OptunaSearch
-
-    if not (Path(run_dir).expanduser().resolve() / STUDY_FILE).is_file():
-        raise FileNotFoundError(f"{Path(run_dir) / STUDY_FILE}: no Optuna study to continue")
-    close_stale_trials(run_dir)
-    return OptunaSearch(space=space, metric=metric, mode=mode, sampler=sampler, **searcher_args(run_dir), **kwargs)
-
-
 def finished_trials(run_dir: str | Path) -> int:
     """How many trials of the study finished (complete, pruned or failed): the seed offset for ``--more``."""
     import optuna

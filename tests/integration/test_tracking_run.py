@@ -111,6 +111,8 @@ def test_resume_more_2_adds_two_trials_to_the_leaderboard_study_and_parent(first
     client = MlflowClient(tracking_uri=uri)
     assert len(_children(client, summary)) == 5
     assert client.get_run(summary["mlflow"]["run_id"]).info.status == "FINISHED"
+    status = run_cli("status", str(run_dir), cwd=ROOT)
+    assert "trials 5/5 done · 5 completed" in status.stdout, status.stdout + status.stderr
     if summary["best_trial"] == before["best_trial"]:
         assert summary["refit"] == "kept" and summary["test_metrics"] == before["test_metrics"]
         assert "stand (not redone)" in proc.stdout

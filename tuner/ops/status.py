@@ -34,7 +34,8 @@ def run_status(run_dir: str | Path) -> str:
     running = sum(t.status == "RUNNING" for t in trials)
     best = best_row(rows, metric, mode)
     age = time.time() - max(p.stat().st_mtime for p in run_dir.glob("tune/*"))
-    lines.append(f"trials {c['completed'] + c['pruned'] + c['failed']}/{exp.search.num_samples} done · "
+    planned = max(exp.search.num_samples, len(rows))  # `tuner resume --more N` adds trials to the plan
+    lines.append(f"trials {c['completed'] + c['pruned'] + c['failed']}/{planned} done · "
                  f"{c['completed']} completed · {c['pruned']} pruned · {c['failed']} failed"
                  + (f" · {running} running" if running and not summary else "")
                  + (f" · best {metric} {best.metrics[metric]:.4f}" if best else ""))

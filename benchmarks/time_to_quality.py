@@ -1,34 +1,43 @@
-"""Time to quality: tuner against Spark's CrossValidator grid, side by side in one run on one machine.
+"""Time to quality: tuner against Spark's CrossValidator grids, side by side on one machine, seed by seed.
 
-Methods, run one after another on the same data, the same folds (tuner's ``fold`` column) and the same Spark
-cluster shape (one RayDP executor with 2 cores inside a local Ray):
-  grid                            CrossValidator(ALS(coldStartStrategy="drop"), ParamGridBuilder rank x regParam,
-                                  RegressionEvaluator(rmse), parallelism=2, foldCol="fold"), run in tuner's
-                                  Spark service on its cached folds
-  tuner TPE+ASHA                  TPE, ASHA over the 3 folds
-  tuner random+ASHA               random search, ASHA over the 3 folds
-  tuner TPE+ASHA+data fractions   TPE, ASHA over fold 0 on 10% and 30% of its rows, then the 3 folds
+On the same data, the same folds (tuner's ``fold`` column) and the same Spark cluster shape (one RayDP executor
+with 2 cores inside a local Ray):
+  grids    CrossValidator(ALS(coldStartStrategy="drop"), ParamGridBuilder rank x regParam, RegressionEvaluator(rmse),
+           parallelism=2, foldCol="fold") in tuner's Spark service on its cached folds, once per grid:
+             4x4  rank [8, 16, 32, 64] x regParam [0.01, 0.03, 0.1, 0.3]
+             3x3  rank [10, 20, 40] x regParam [0.02, 0.06, 0.2]   (the same ranges, as another user would write)
+  methods  tuner runs (the real product: tuner.runner.run_experiment) over rank 8..64 log-int x regParam 0.01..0.3
+           log-uniform (both grids' range), ASHA over the folds, ``--budget`` x the longest grid's CV time each:
+             auto            search.sampler auto, the default (here: TPE after a scrambled Sobol start)
+             tpe             TPE after a random start (the default before auto)
+             random          random search
+             auto+fractions  auto, ASHA over fold 0 on 10% and 30% of its rows, then the folds
+             gp              Optuna's GPSampler after a Sobol start (needs the extra tuner[gp])
+             skgp            a scikit-learn Gaussian process + expected improvement after a Sobol start (no torch)
+Each tuner run is compared with each grid's own best: it reaches a grid's quality when a trial that ran all folds
+(its CV mean is the grid's avgMetrics quantity) has CV RMSE <= that grid's best + 0.002; the ratio is that
+time (seconds since the Tune run began; Spark start and data preparation excluded for every method) over the
+grid's CV time. A seed that never gets there has ratio null; the median over seeds is the figure.
 
-Every tuner variant searches the grid's ranges (rank 8..64 log-int, regParam 0.01..0.3 log-uniform, same fixed
-maxIter) with a time budget of ``--budget`` x the grid's CV time. A trial counts once it has all folds (its CV
-mean is the same quantity as the grid's avgMetrics); the curve is the best CV RMSE so far against seconds since
-the Tune run began (Spark start and data preparation excluded for every method).
+Results are APPENDED to benchmarks/results/time_to_quality.json, a list of entries, one per (data, grid,
+method), each with its commit, date and load average, so the matrix can be completed in parts (``--reuse-grid``
+takes the grids of an earlier entry of the same data instead of measuring them again). The PNG
+(time_to_quality-<data>.png) shows the latest entry of every method and grid of that data, seed by seed.
 
-Target: tuner reaches the grid's best CV RMSE + 0.002 in <= 0.33x the grid's CV time.
-Writes benchmarks/results/time_to_quality.json and time_to_quality.png.
-
-    python benchmarks/time_to_quality.py                       # 1M synthetic ratings
-    python benchmarks/time_to_quality.py --ratings 50000 --budget 0.3
-    python benchmarks/time_to_quality.py --path ~/data/ml-1m/ratings.dat
+    python benchmarks/time_to_quality.py --data synthetic-1M --seeds 0,1,2,3,4
+    python benchmarks/time_to_quality.py --data ml-latest-small --seeds 0,1,2,3,4
+    python benchmarks/time_to_quality.py --data synthetic-1M --ratings 20000 --seeds 0 --methods auto --trials 4
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import glob
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,17 +46,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-RANKS = [8, 16, 32, 64]
-REG_PARAMS = [0.01, 0.03, 0.1, 0.3]
+GRIDS = {"4x4": ([8, 16, 32, 64], [0.01, 0.03, 0.1, 0.3]), "3x3": ([10, 20, 40], [0.02, 0.06, 0.2])}
+RANK_RANGE = (8, 64)  # covers every grid
+REG_RANGE = (0.01, 0.3)
 TOLERANCE = 0.002
 TARGET_RATIO = 0.33
 FRACTIONS = [0.1, 0.3]
-VARIANTS = {
-    "tuner TPE+ASHA": {"search": {"sampler": "tpe"}, "scheduler": {"type": "asha"}},
-    "tuner random+ASHA": {"search": {"sampler": "random"}, "scheduler": {"type": "asha"}},
-    "tuner TPE+ASHA+data fractions": {"search": {"sampler": "tpe"},
-                                      "scheduler": {"type": "asha", "data_fractions": FRACTIONS}},
+DEFAULT_METHOD = "auto"  # what SearchConfig() runs: search.sampler's default
+METHODS = {
+    "auto": {"search": {"sampler": "auto"}, "scheduler": {"type": "asha"}},
+    "tpe": {"search": {"sampler": "tpe"}, "scheduler": {"type": "asha"}},
+    "random": {"search": {"sampler": "random"}, "scheduler": {"type": "asha"}},
+    "auto+fractions": {"search": {"sampler": "auto"}, "scheduler": {"type": "asha", "data_fractions": FRACTIONS}},
+    "gp": {"search": {"sampler": "gp"}, "scheduler": {"type": "asha"}},
+    "skgp": {"search": {"sampler": "skgp"}, "scheduler": {"type": "asha"}},
 }
+MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
+OUT_NAME = "time_to_quality.json"
 
 
 # ---- runs inside the Spark service (pickled by value: this file is __main__) --------------------------------
@@ -79,17 +94,30 @@ def cross_validate(ctx, ranks, reg_params, max_iter: int, folds: int, seed: int,
 
 
 # ---- driver ------------------------------------------------------------------------------------------------
+def data_label(args) -> str:
+    """``ml-latest-small``, or ``synthetic-1M`` / ``synthetic-20k`` for the synthetic size actually run."""
+    if not args.data.startswith("synthetic"):
+        return args.data
+    n = args.ratings
+    return f"synthetic-{n // 1_000_000}M" if n % 1_000_000 == 0 else f"synthetic-{n // 1000}k"
+
+
+def data_block(args) -> dict:
+    if args.data.startswith("synthetic"):
+        return _common.synthetic_block(args.ratings, folds=args.folds)
+    path = MOVIELENS / args.data / "ratings.csv"  # read in place, never copied into the project
+    if not path.is_file():
+        raise SystemExit(f"{path}: not found; set TUNER_MOVIELENS to the folder that holds {args.data}/")
+    return {"format": "movielens-csv", "path": str(path), "folds": args.folds}
+
+
 def base_experiment(args, name: str, out_dir: str) -> dict:
-    if args.path:
-        data = {"format": args.format, "path": args.path, "folds": args.folds}
-    else:
-        data = _common.synthetic_block(args.ratings, folds=args.folds)
     return {
         "name": name,
-        "data": data,
-        "model": {"type": "spark-als", "params": {
-            "rank": {"type": "logint", "low": min(RANKS), "high": max(RANKS)},
-            "regParam": {"type": "loguniform", "low": min(REG_PARAMS), "high": max(REG_PARAMS)},
+        "data": data_block(args),
+        "model": {"type": "spark-als", "space": None, "params": {
+            "rank": {"type": "logint", "low": RANK_RANGE[0], "high": RANK_RANGE[1]},
+            "regParam": {"type": "loguniform", "low": REG_RANGE[0], "high": REG_RANGE[1]},
             "maxIter": args.max_iter}},
         "search": {"num_samples": args.trials, "seed": args.seeds[0]},
         "spark": _common.SPARK,
@@ -99,7 +127,8 @@ def base_experiment(args, name: str, out_dir: str) -> dict:
     }
 
 
-def run_grid(args, out_dir: str) -> dict:
+def run_grids(args, names: list[str], out_dir: str) -> dict[str, dict]:
+    """Each grid's CrossValidator in one Spark service (started once, data prepared once)."""
     import ray
 
     from tuner.cluster import kill_service, start_ray, start_service, stop_ray
@@ -108,45 +137,51 @@ def run_grid(args, out_dir: str) -> dict:
 
     exp = Experiment.model_validate(base_experiment(args, "ttq-grid", out_dir))
     session = service = None
+    out = {}
     try:
         session = start_ray(exp.ray)
         service, info = start_service(exp.name, exp.spark, str(Path(out_dir) / "grid-checkpoints"), session.logs_dir)
         t0 = time.monotonic()
         rows = ray.get(service.call.remote(_tasks.prepare, "spark-als", exp.data))
         prep = time.monotonic() - t0
-        log(f"grid: Spark started in {info['seconds']:.0f} s, data prepared in {prep:.0f} s "
-            f"({rows['train']:,} training rows in folds {rows['fold_rows']}); {len(RANKS) * len(REG_PARAMS)} maps x "
-            f"{args.folds} folds, parallelism 2")
-        res = ray.get(service.call.remote(cross_validate, RANKS, REG_PARAMS, args.max_iter, args.folds, exp.seed, 2))
-        res.update(spark_start_seconds=round(info["seconds"], 2), prepare_seconds=round(prep, 2), rows=rows)
-        return res
+        log(f"grids: Spark started in {info['seconds']:.0f} s, data prepared in {prep:.0f} s "
+            f"({rows['train']:,} training rows in folds {rows['fold_rows']})")
+        for name in names:
+            ranks, regs = GRIDS[name]
+            res = ray.get(service.call.remote(cross_validate, ranks, regs, args.max_iter, args.folds, exp.seed, 2))
+            res.update(cv_seconds=res["seconds"] - res["refit_seconds"], rows=rows)
+            log(f"grid {name}: best CV RMSE {res['best']['cv_rmse']:.4f} at {res['best']}; CV {res['cv_seconds']:.0f} s")
+            out[name] = res
+        return out
     finally:
         kill_service(service)
         stop_ray(session)
 
 
-def load_grid(path: Path) -> tuple[dict, dict]:
-    """The grid result and methods of an earlier run's JSON, in the form :func:`run_grid` returns."""
-    old = json.loads(path.read_text())
-    for label, m in old["methods"].items():  # a JSON from before --seeds holds one run per method
-        if "runs" not in m:
-            old["methods"][label] = summarize([{**m, "seed": 0}], old["grid"]["cv_seconds"])
-    g = old["grid"]
-    grid = {"seconds": g["crossvalidator_fit_seconds"], "refit_seconds": g["refit_seconds"], "points": g["avg_metrics"],
-            "best": g["best"], "spark_start_seconds": g["spark_start_seconds"], "prepare_seconds": g["prepare_seconds"],
-            "rows": old["rows"], "reused_from": old.get("command")}
-    return grid, old["methods"]
+def reused_grids(args, names: list[str], entries: list[dict]) -> dict[str, dict]:
+    """The grids of the latest earlier entries with the same data, folds and maxIter (``--reuse-grid``)."""
+    out = {}
+    for name in names:
+        old = [e for e in entries if e.get("data") == data_label(args) and e.get("grid") == name
+               and e.get("folds") == args.folds and e.get("maxIter") == args.max_iter and e.get("grid_best")]
+        if not old:
+            raise SystemExit(f"--reuse-grid: no earlier entry for {data_label(args)} grid {name} "
+                             f"(folds {args.folds}, maxIter {args.max_iter}) in the JSON")
+        e = old[-1]
+        out[name] = {"cv_seconds": e["grid_cv_seconds"], "best": e["grid_best"], "points": e.get("grid_avg_metrics"),
+                     "rows": e.get("rows"), "reused_from": e.get("commit")}
+    return out
 
 
-def run_variant(args, label: str, budget_s: float, out_dir: str, seed: int) -> dict:
+def run_method(args, method: str, budget_s: float, out_dir: str, seed: int) -> dict:
+    """One tuner run of ``method`` through the real runner; its best-so-far curve and overhead."""
     from tuner.config import Experiment
     from tuner.runner import run_experiment
 
-    cfg = base_experiment(args, "ttq-" + label.replace("tuner ", "").replace("+", "-").replace(" ", "-"), out_dir)
-    for key, block in VARIANTS[label].items():
+    cfg = base_experiment(args, "ttq-" + method.replace("+", "-"), out_dir)
+    for key, block in METHODS[method].items():
         cfg[key] = {**cfg.get(key, {}), **block}
-    cfg["search"]["time_budget_s"] = budget_s
-    cfg["search"]["seed"] = seed
+    cfg["search"].update(time_budget_s=budget_s, seed=seed)
     marks = {}
 
     def echo(*a):
@@ -163,17 +198,14 @@ def run_variant(args, label: str, budget_s: float, out_dir: str, seed: int) -> d
         "seed": seed,
         "status": s["status"],
         "tune_seconds": s.get("tune_seconds"),
-        "time_budget_s": round(budget_s, 1),
-        "spark_start_seconds": s.get("spark_start_seconds"),
         "trials": s.get("trials"),
-        "work_seconds": s.get("work_seconds"),
-        "concurrency": s.get("concurrency"),
-        # overhead.py's ratio; here the budget cuts running trials, whose last partial step is not in work_seconds
+        "stop_reason": s.get("stop_reason"),  # once the runner writes it
+        # overhead.py's ratio: Tune wall time over the trials' own work spread over the concurrency; the budget
+        # cuts running trials, whose last partial step is not in work_seconds
         "overhead": round(s["tune_seconds"] / (s["work_seconds"] / s["concurrency"]), 3)
         if s.get("work_seconds") and s.get("tune_seconds") else None,
         "best_cv_rmse": curve[-1][1] if curve else None,
         "best_so_far": [{"seconds": t, "cv_rmse": v} for t, v in curve],
-        "trial_log": trials,
     }
 
 
@@ -216,170 +248,213 @@ def time_to(curve: list[dict], threshold: float) -> float | None:
     return next((p["seconds"] for p in curve if p["cv_rmse"] <= threshold), None)
 
 
-def summarize(runs: list[dict], grid_cv: float | None) -> dict:
-    """One method over its search seeds: the median time to quality (a seed that never got there counts as
-    slower than every seed that did; if that is the median, the method did not get there) and its ratio."""
-    times = sorted(r["time_to_quality_s"] if r.get("time_to_quality_s") is not None else math.inf for r in runs)
-    mid = _common.median(times)
-    med = None if math.isinf(mid) else round(mid, 1)
-    ratio = round(med / grid_cv, 3) if med is not None and grid_cv else None
+def seed_record(run: dict, grid: dict) -> dict:
+    """One seed against one grid: its time to the grid's quality and the ratio to the grid's CV time."""
+    ttq = time_to(run["best_so_far"], grid["best"]["cv_rmse"] + TOLERANCE)
+    return {**{k: run.get(k) for k in ("seed", "status", "best_cv_rmse", "overhead", "tune_seconds", "trials",
+                                        "stop_reason", "error")},
+            "time_to_quality_s": ttq, "ratio": round(ttq / grid["cv_seconds"], 3) if ttq is not None else None,
+            "best_so_far": run["best_so_far"]}
+
+
+def median_ratio(seeds: list[dict]) -> float | None:
+    """The median ratio over seeds; a seed that never got there is slower than all that did (inf), so if the
+    median is such a seed the method did not reach the grid's quality in the median: None."""
+    mid = _common.median([s["ratio"] if s["ratio"] is not None else math.inf for s in seeds])
+    return None if math.isinf(mid) else mid
+
+
+def entry(args, method: str, grid_name: str, grid: dict, runs: list[dict]) -> dict:
+    """The JSON entry of one (data, grid, method)."""
+    seeds = [seed_record(r, grid) for r in runs]
+    overheads = [s["overhead"] for s in seeds if s.get("overhead")]
+    ratio = median_ratio(seeds)
     return {
-        "runs": runs,
-        "seeds": [r["seed"] for r in runs],
-        "reached": f"{sum(r.get('time_to_quality_s') is not None for r in runs)}/{len(runs)}",
-        "median_time_to_quality_s": med,
+        "data": data_label(args), "grid": grid_name, "method": method, "default": method == DEFAULT_METHOD,
+        "grid_cv_seconds": round(grid["cv_seconds"], 2),
+        "seeds": seeds,
         "median_ratio_to_grid_cv": ratio,
-        "target_met": bool(ratio is not None and ratio <= TARGET_RATIO),
-        "best_cv_rmse": min((r["best_cv_rmse"] for r in runs if r.get("best_cv_rmse") is not None), default=None),
-        "overhead_median": _common.median([r["overhead"] for r in runs if r.get("overhead")]) if any(
-            r.get("overhead") for r in runs) else None,
+        "overhead_median": _common.median(overheads) if overheads else None,
+        "target_ratio": TARGET_RATIO, "target_met": bool(ratio is not None and ratio <= TARGET_RATIO),
+        "grid_best": grid["best"], "grid_values": dict(zip(("rank", "regParam"), GRIDS[grid_name])),
+        "grid_avg_metrics": grid.get("points"), "grid_reused_from": grid.get("reused_from"),
+        "quality_threshold": round(grid["best"]["cv_rmse"] + TOLERANCE, 5), "tolerance": TOLERANCE,
+        "search": METHODS[method], "search_range": {"rank": RANK_RANGE, "regParam": REG_RANGE},
+        "budget_fraction": args.budget, "trials_max": args.trials, "folds": args.folds, "maxIter": args.max_iter,
+        "rows": grid.get("rows"),
+        "commit": commit(), "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "command": " ".join(["python", "benchmarks/time_to_quality.py", *sys.argv[1:]]),
     }
+
+
+def commit() -> str | None:
+    """HEAD of the checkout the benchmark runs from, ``+dirty`` when it has uncommitted changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def read_entries(path: Path) -> list[dict]:
+    """The JSON's entries. The one-run dict of before this format becomes entries marked ``legacy``."""
+    if not path.is_file():
+        return []
+    old = json.loads(path.read_text())
+    return old if isinstance(old, list) else legacy_entries(old)
+
+
+def legacy_entries(old: dict) -> list[dict]:
+    """The one-run dict (synthetic ratings, the 4x4 grid, ``methods`` by label) as entries of the list format."""
+    n = old["data"].get("synthetic_ratings")
+    data = (f"synthetic-{n // 1_000_000}M" if n and n % 1_000_000 == 0 else f"synthetic-{n}" if n
+            else old["data"].get("path"))
+    g = old["grid"]
+    names = {"tuner TPE+ASHA": "tpe", "tuner random+ASHA": "random", "tuner TPE+ASHA+data fractions": "tpe+fractions"}
+    out = []
+    for label, m in old["methods"].items():
+        seeds = [{"seed": r.get("seed"), "ratio": r.get("ratio_to_grid_cv"), "time_to_quality_s":
+                  r.get("time_to_quality_s"), "best_cv_rmse": r.get("best_cv_rmse"), "overhead": r.get("overhead"),
+                  "tune_seconds": r.get("tune_seconds"), "trials": r.get("trials"),
+                  "best_so_far": r.get("best_so_far", [])} for r in m.get("runs", [])]
+        out.append({"data": data, "grid": "4x4", "method": names.get(label, label),
+                    "default": label == "tuner TPE+ASHA",  # sampler tpe was the default then
+                    "grid_cv_seconds": g["cv_seconds"], "seeds": seeds,
+                    "median_ratio_to_grid_cv": m.get("median_ratio_to_grid_cv"),
+                    "overhead_median": m.get("overhead_median"), "grid_best": g["best"],
+                    "grid_avg_metrics": g.get("avg_metrics"), "quality_threshold": old.get("quality_threshold"),
+                    "budget_fraction": old.get("tuner_budget_fraction"), "folds": old.get("folds"),
+                    "maxIter": old.get("maxIter"), "rows": old.get("rows"), "commit": None, "date": None,
+                    "loadavg": old.get("load_average_at_end"), "command": old.get("command"), "legacy": True})
+    return out
+
+
+def append_entries(path: Path, new: list[dict]) -> list[dict]:
+    entries = read_entries(path) + new
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries, indent=2) + "\n")
+    return entries
 
 
 def log(msg: str) -> None:
     print(f"[ttq {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def main() -> int:
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--ratings", type=int, default=1_000_000, help="synthetic ratings (ignored with --path)")
-    p.add_argument("--path", help="a ratings file or folder instead of synthetic data (MovieLens, CSV, Parquet)")
-    p.add_argument("--format", default="auto", help="data.format for --path (default: auto)")
+    p.add_argument("--data", default="synthetic-1M",
+                   help="synthetic-1M | synthetic-5M (synthetic-<N>M) | ml-latest-small (read from $TUNER_MOVIELENS)")
+    p.add_argument("--ratings", type=int, help="synthetic ratings; overrides the size in --data (toy runs)")
+    p.add_argument("--grids", default=",".join(GRIDS), help="comma-separated subset of: " + ", ".join(GRIDS))
+    p.add_argument("--methods", default="auto,tpe,random,auto+fractions",
+                   help="comma-separated subset of: " + ", ".join(METHODS))
+    p.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated search seeds (data and folds stay)")
     p.add_argument("--folds", type=int, default=3)
-    p.add_argument("--max-iter", type=int, default=10)
-    p.add_argument("--trials", type=int, default=40, help="most trials per tuner variant (the budget ends it first)")
-    p.add_argument("--budget", type=float, default=0.5, help="tuner time budget as a fraction of the grid's CV time")
-    p.add_argument("--seeds", default="0", help="comma-separated search seeds; each variant runs once per seed "
-                   "and the median time to quality counts (data and folds stay the same)")
-    p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of: " + ", ".join(VARIANTS))
-    p.add_argument("--grid-from", type=Path, help="reuse the grid (and methods) of an earlier time_to_quality.json "
-                   "with the same data instead of measuring it again; the listed variants are run and merged in")
+    p.add_argument("--max-iter", type=int, default=5)
+    p.add_argument("--trials", type=int, default=40, help="most trials per run (the time budget ends it first)")
+    p.add_argument("--budget", type=float, default=0.45,
+                   help="tuner time budget as a fraction of the longest grid's CV time (at least --min-budget-s)")
+    p.add_argument("--min-budget-s", type=float, default=30.0)
+    p.add_argument("--reuse-grid", action="store_true",
+                   help="take the grids from the latest earlier entries of the same data instead of measuring them")
     p.add_argument("--out", type=Path, default=_common.RESULTS)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
-    labels = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = set(labels) - set(VARIANTS)
-    if unknown:
-        p.error(f"unknown variants {sorted(unknown)}; choose from {list(VARIANTS)}")
+    args.grids = [g.strip() for g in args.grids.split(",") if g.strip()]
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    for kind, given, known in (("grids", args.grids, GRIDS), ("methods", args.methods, METHODS)):
+        if set(given) - set(known):
+            p.error(f"unknown {kind} {sorted(set(given) - set(known))}; choose from {list(known)}")
+    if args.data.startswith("synthetic"):
+        size = args.data.removeprefix("synthetic-").removeprefix("synthetic")
+        if args.ratings is None:
+            if not size.endswith("M") or not size[:-1].isdigit():
+                p.error(f"--data {args.data!r}: use synthetic-<N>M, e.g. synthetic-1M, or give --ratings")
+            args.ratings = int(size[:-1]) * 1_000_000
+    elif args.data != "ml-latest-small":
+        p.error(f"--data {args.data!r}: choose synthetic-1M, synthetic-5M or ml-latest-small")
+    return args
 
-    started = time.time()
-    methods: dict = {}
+
+def main() -> int:
+    args = parse_args()
+    path = args.out / OUT_NAME
     with tempfile.TemporaryDirectory() as tmp:
-        if args.grid_from:
-            grid, methods = load_grid(args.grid_from)
-            for label in labels:
-                methods.pop(label, None)
-            log(f"grid and {sorted(methods)} taken from {args.grid_from}")
-        else:
-            grid = run_grid(args, tmp)
-        grid_cv = grid["seconds"] - grid["refit_seconds"]
-        threshold = grid["best"]["cv_rmse"] + TOLERANCE
-        log(f"grid: best CV RMSE {grid['best']['cv_rmse']:.4f} at {grid['best']}; CrossValidator.fit "
-            f"{grid['seconds']:.0f} s, of which one refit ~{grid['refit_seconds']:.0f} s")
-        budget = max(30.0, args.budget * grid_cv)
-        result = report(args, grid, methods, started)  # written after every method: a cut-off run keeps the rest
-        for label in labels:
+        grids = reused_grids(args, args.grids, read_entries(path)) if args.reuse_grid else \
+            run_grids(args, args.grids, tmp)
+        budget = max(args.min_budget_s, args.budget * max(g["cv_seconds"] for g in grids.values()))
+        for method in args.methods:
             runs = []
             for seed in args.seeds:
-                log(f"{label}, seed {seed}: budget {budget:.0f} s")
+                log(f"{method}, seed {seed}: budget {budget:.0f} s")
                 try:
-                    m = run_variant(args, label, budget, tmp, seed)
+                    runs.append(run_method(args, method, budget, tmp, seed))
                 except Exception as exc:  # noqa: BLE001 - record the failure, keep the other runs
-                    log(f"{label}, seed {seed} failed: {exc!r}")
-                    m = {"seed": seed, "error": repr(exc)[:500], "best_so_far": [], "best_cv_rmse": None,
-                         "trials": None, "tune_seconds": None}
-                ttq = time_to(m["best_so_far"], threshold)
-                m.update(time_to_quality_s=ttq, ratio_to_grid_cv=round(ttq / grid_cv, 3) if ttq else None)
-                log(f"{label}, seed {seed}: best {m['best_cv_rmse']}, reached {threshold:.4f} at "
-                    f"{'%.0f s' % ttq if ttq else 'never within the budget'}")
-                runs.append(m)
-                methods[label] = summarize(runs, grid_cv)
-                result = report(args, grid, methods, started)
+                    log(f"{method}, seed {seed} failed: {exc!r}")
+                    runs.append({"seed": seed, "error": repr(exc)[:500], "best_so_far": [], "best_cv_rmse": None})
                 leftover = _common.check_no_leaks()
                 if leftover:
-                    log(f"warning: processes still alive after {label}: {leftover}")
-        result = report(args, grid, methods, started)
-
-    print(json.dumps({k: result[k] for k in ("grid", "quality_threshold")} | {
-        "methods": {k: {x: v[x] for x in ("best_cv_rmse", "reached", "median_time_to_quality_s",
-                                           "median_ratio_to_grid_cv", "target_met")} for k, v in methods.items()}},
-        indent=2))
+                    log(f"warning: processes still alive after {method}: {leftover}")
+            new = [entry(args, method, name, grid, runs) for name, grid in grids.items()]
+            entries = append_entries(path, new)  # after every method: a cut-off matrix keeps what ran
+            for e in new:
+                log(f"{e['data']} {e['grid']} {method}: median ratio {e['median_ratio_to_grid_cv']} "
+                    f"(seeds {[s['ratio'] for s in e['seeds']]}), overhead {e['overhead_median']}")
+            try:
+                plot(entries, data_label(args), args.out / f"time_to_quality-{data_label(args)}.png")
+            except Exception as exc:  # noqa: BLE001 - the JSON is the record; a plotting bug must not lose it
+                log(f"plot failed: {exc!r}")
     return 0
 
 
-def report(args, grid: dict, methods: dict, started: float) -> dict:
-    """Assemble the result, write the JSON and the PNG; returns the result."""
-    grid_cv = grid["seconds"] - grid["refit_seconds"]
-    result = {
-        "data": {"path": args.path, "format": args.format} if args.path else {"synthetic_ratings": args.ratings},
-        "rows": grid["rows"],
-        "folds": args.folds,
-        "maxIter": args.max_iter,
-        "grid": {
-            "ranks": RANKS, "regParams": REG_PARAMS, "parallelism": 2,
-            "crossvalidator_fit_seconds": round(grid["seconds"], 2),
-            "refit_seconds": round(grid["refit_seconds"], 2),
-            "cv_seconds": round(grid_cv, 2),
-            "best": grid["best"],
-            "avg_metrics": grid["points"],
-            "spark_start_seconds": grid["spark_start_seconds"],
-            "prepare_seconds": grid["prepare_seconds"],
-            "reused_from_earlier_run": grid.get("reused_from"),
-        },
-        "tolerance": TOLERANCE,
-        "quality_threshold": round(grid["best"]["cv_rmse"] + TOLERANCE, 5),
-        "target_ratio": TARGET_RATIO,
-        "tuner_budget_fraction": args.budget,
-        "search_seeds": args.seeds,
-        "data_fractions": FRACTIONS,
-        "methods": methods,
-        "wall_seconds": round(time.time() - started, 1),
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["python", "benchmarks/time_to_quality.py", *sys.argv[1:]]),
-    }
-    if grid.get("reused_from"):
-        result["grid_command"] = grid["reused_from"]
-    _common.write_json(result, args.out / "time_to_quality.json")
-    try:
-        plot(result, args.out / "time_to_quality.png")
-    except Exception as exc:  # noqa: BLE001 - the JSON is the record; a plotting bug must not lose it
-        log(f"plot failed: {exc!r}")
-    return result
+def latest(entries: list[dict], data: str) -> dict[tuple[str, str], dict]:
+    """The latest entry per (grid, method) of ``data``."""
+    out = {}
+    for e in entries:
+        if e.get("data") == data:
+            out[(e["grid"], e["method"])] = e
+    return out
 
 
-def plot(r: dict, path: Path) -> None:
+def plot(entries: list[dict], data: str, path: Path) -> None:
+    """One panel per grid: every method's best-so-far curve per seed, time as a ratio of that grid's CV time."""
     plt = _common.pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    g = r["grid"]
-    horizon = g["crossvalidator_fit_seconds"]
-    colors = {"tuner TPE+ASHA": "tab:blue", "tuner random+ASHA": "tab:orange",
-              "tuner TPE+ASHA+data fractions": "tab:green"}
-    for label, m in r["methods"].items():
-        shown = False
-        for run in m["runs"]:
-            pts = run["best_so_far"]
-            if not pts:
+    chosen = latest(entries, data)
+    grids = sorted({g for g, _ in chosen}, reverse=True)
+    fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4.5), squeeze=False)
+    colors = dict(zip(METHODS, ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red"]))
+    for ax, grid in zip(axes[0], grids):
+        ref = None
+        for (g, method), e in sorted(chosen.items()):
+            if g != grid:
                 continue
-            xs = [p["seconds"] for p in pts] + [run["tune_seconds"] or pts[-1]["seconds"]]
-            ys = [p["cv_rmse"] for p in pts] + [pts[-1]["cv_rmse"]]
-            name = f"{label} (median of {len(m['runs'])} seeds: {m['median_ratio_to_grid_cv'] or 'not reached'})"
-            ax.step(xs, ys, where="post", color=colors.get(label), label=None if shown else name, marker="o",
-                    markersize=3, alpha=0.8 if len(m["runs"]) == 1 else 0.5)
-            shown = True
-    ax.scatter([g["cv_seconds"]], [g["best"]["cv_rmse"]], color="black", marker="s", zorder=5,
-               label=f"CrossValidator grid ({len(g['avg_metrics'])} maps; CV part)")
-    ax.scatter([horizon], [g["best"]["cv_rmse"]], color="black", marker="x", zorder=5, label="grid incl. final refit")
-    ax.axhline(r["quality_threshold"], color="gray", linestyle="--", linewidth=1, label="grid best + 0.002")
-    ax.axvline(r["target_ratio"] * g["cv_seconds"], color="red", linestyle=":", linewidth=1,
-               label=f"{r['target_ratio']}x grid CV time")
-    ys = [p["cv_rmse"] for m in r["methods"].values() for run in m["runs"] for p in run["best_so_far"]]
-    ys.append(g["best"]["cv_rmse"])
-    lo = min(ys)
-    ax.set_ylim(lo - 0.005, min(max(ys), lo + 0.08) + 0.005)
-    ax.set_xlabel("seconds since the search began (Spark start and data preparation excluded)")
-    ax.set_ylabel("best CV RMSE so far")
-    ax.set_title(f"Time to quality, ALS, {r['rows']['train']:,} training rows, {r['folds']} folds, 2 cores")
-    ax.legend(fontsize=8)
+            ref = e
+            name = f"{method}{' (default)' if e['default'] else ''}: median {e['median_ratio_to_grid_cv'] or 'not reached'}"
+            for i, s in enumerate(e["seeds"]):
+                pts = s.get("best_so_far") or []
+                if not pts:
+                    continue
+                xs = [p["seconds"] / e["grid_cv_seconds"] for p in pts]
+                xs.append((s.get("tune_seconds") or pts[-1]["seconds"]) / e["grid_cv_seconds"])
+                ys = [p["cv_rmse"] for p in pts] + [pts[-1]["cv_rmse"]]
+                ax.step(xs, ys, where="post", color=colors.get(method), alpha=0.6, marker="o", markersize=2,
+                        label=name if i == 0 else None)
+        if ref is None:
+            continue
+        ax.axhline(ref["grid_best"]["cv_rmse"], color="black", linewidth=1, label=f"grid {grid} best (at 1.0)")
+        ax.axhline(ref["quality_threshold"], color="gray", linestyle="--", linewidth=1, label="grid best + 0.002")
+        ax.axvline(TARGET_RATIO, color="red", linestyle=":", linewidth=1, label=f"{TARGET_RATIO}x grid CV time")
+        lo = ref["grid_best"]["cv_rmse"]
+        ax.set_ylim(lo - 0.01, lo + 0.06)
+        ax.set_xlabel(f"time / grid {grid} CV time ({ref['grid_cv_seconds']:.0f} s)")
+        ax.set_ylabel("best CV RMSE so far")
+        ax.set_title(f"{data}, grid {grid}")
+        ax.legend(fontsize=7)
     _common.save_figure(fig, path)
 
 

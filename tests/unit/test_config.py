@@ -84,6 +84,17 @@ def test_space_is_merged_and_experiment_params_replace_whole_keys(project):
     assert exp.model.space is None
 
 
+def test_each_param_remembers_the_file_and_key_it_came_from_through_a_round_trip(project, tmp_path_factory):
+    doc = {**EXP, "model": {"type": "spark-als", "space": "als", "params": {
+        "maxIter": 8, "rank": {"type": "int", "low": 2, "high": 6}}}}
+    exp = load_experiment(exp_file(project, doc))
+    assert exp.model.param_origins == {"rank": "experiments/als.yaml model.params.rank",
+                                       "regParam": "search_spaces/als.yaml params.regParam",
+                                       "maxIter": "experiments/als.yaml model.params.maxIter"}
+    dumped = write(tmp_path_factory.mktemp("run") / "experiment.yaml", experiment_to_dict(exp))
+    assert load_experiment(dumped).model.param_origins == exp.model.param_origins  # a resumed run names the same
+
+
 def test_space_search_order(project):
     (project / "experiments").mkdir()
     near = {"model": "spark-als", "params": {"rank": {"type": "int", "low": 1, "high": 2}}}

@@ -42,6 +42,7 @@ def test_objectives_load_with_their_modes_and_the_primary_metric(mo_file):
 
 @pytest.mark.parametrize("override, key, needle", [
     ("scheduler.type=asha", "scheduler.type", ASHA_MULTI.split(":")[0].format(key="scheduler.type", n=2)),
+    ("search.sampler=skgp", "search.sampler", "expected improvement ranks one metric"),
     ("search.patience=3", "search.patience", PATIENCE_MULTI[:30].format(key="search.patience")),
     ("search.select={max_fit_secs: 3}", "search.select.max_fit_secs", "did you mean 'max_fit_seconds'?"),
     ("search.select={metric: mae}", "search.select.metric", "one of 'rmse', 'fit_seconds', got 'mae'"),

@@ -161,6 +161,7 @@ def expected(kind: str, low: float | None = None, high: float | None = None, low
         bounds.append(f"{'<' if high_exclusive else '<='} {_number(high)}")
     return " ".join([noun, " and ".join(bounds)]) if bounds else noun
 
+
 TRACKING_URI = ("must be a URI with a scheme, e.g. sqlite:////abs/path/mlflow.db or http://host:5000 "
                 "(or leave it out: $MLFLOW_TRACKING_URI, else <output.dir>/mlflow.db), got {got!r}")
 OBJECTIVE_METRIC = "{key} must be {expected}, got {got}"
@@ -173,3 +174,7 @@ METRIC_NOT_PRIMARY = ("{key} is {got!r}, but with search.objectives the metric t
 SELECT_NEEDS_OBJECTIVES = "{key} chooses a member of a Pareto front, which needs search.objectives (2 or more)"
 SELECT_KEY = "{key} must be metric or max_<objective> / min_<objective> with <objective> {names}, got {got!r}"
 SELECT_BOUND = "{key} must be a number, got {got}"
+SAMPLER_MULTI = ("{key} is 'skgp', whose expected improvement ranks one metric, but search.objectives names {n} "
+                 "objectives (use tpe, random, qmc or gp: Optuna's own handle several)")
+GP_NEEDS_TORCH = ("'gp' needs torch, which is not installed: pip install 'tuner[gp]' (or choose 'auto', 'tpe' or "
+                  "'qmc', which need no torch)")

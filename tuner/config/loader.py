@@ -59,10 +59,12 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
     check_params(params, mt, origins)
     check_experiment(exp, params, mt, where)
     check_objectives(exp, mt, where)
+    written = {k: f"{_shown(w.file)} {prefix}.{k}" for k, (w, prefix) in origins.items()}
 
     metric, mode = resolved_objective(exp, mt)
     return exp.model_copy(update={
-        "model": exp.model.model_copy(update={"space": None, "params": params}),
+        "model": exp.model.model_copy(update={"space": None, "params": params,
+                                              "param_origins": {**written, **exp.model.param_origins}}),
         "search": exp.search.model_copy(update={"metric": metric, "mode": mode}),
     })
 
@@ -82,3 +84,11 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
     data = exp.model_dump(mode="json")
     data["model"]["space"] = None
     return data
+
+
+def _shown(file: str) -> str:
+    """``file`` relative to the working directory when it lies below it (as a user would type it)."""
+    try:
+        return os.path.relpath(file) if not os.path.relpath(file).startswith("..") else file
+    except ValueError:
+        return file

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.config._errors import (ASHA_MULTI, METRIC_NOT_PRIMARY, MODE_CONTRADICTS, OBJECTIVE_METRIC,
-                                  PATIENCE_MULTI, SELECT_BOUND, SELECT_KEY, SELECT_NEEDS_OBJECTIVES, Where,
+                                  PATIENCE_MULTI, SAMPLER_MULTI, SELECT_BOUND, SELECT_KEY, SELECT_NEEDS_OBJECTIVES, Where,
                                   did_you_mean, one_of, show)
 from tuner.config.families import Mode, ModelType
 
@@ -66,6 +66,8 @@ def check_objectives(exp: Any, mt: ModelType, where: Where) -> None:
         raise where.error("scheduler.type", ASHA_MULTI.format(key="scheduler.type", n=n))
     if search.patience is not None:
         raise where.error("search.patience", PATIENCE_MULTI.format(key="search.patience", n=n))
+    if search.sampler == "skgp":
+        raise where.error("search.sampler", SAMPLER_MULTI.format(key="search.sampler", n=n))
     if search.select is not None:
         if search.select.metric is not None and search.select.metric not in chosen:
             body = OBJECTIVE_METRIC.format(key="search.select.metric", expected=one_of(chosen),

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
+from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH, NEEDS_SOURCE, PARAM_VALUE,
                                   RATING_SCALE, STEP_MULTIPLE)
 
 
@@ -207,13 +207,41 @@ class ModelConfig(_Frozen):
     type: str
     space: str | None = None
     params: dict[str, ParamValue] = {}
+    # Set by load_experiment, not by hand: per param, "<file> <key path>" where its value was written (the
+    # search-space file or the experiment file), so a warning can name the file to edit.
+    param_origins: dict[str, str] = {}
+
+
+class ObjectiveConfig(_Frozen):
+    """One objective of a multi-objective search: a reported metric and its direction (None: the metric's own)."""
+
+    metric: str
+    mode: Literal["min", "max"] | None = None
+
+
+class SelectConfig(BaseModel):
+    """Which Pareto-front member is refit, tested and exported: the best ``metric`` among the members within
+    the bounds ``max_<objective>: value`` / ``min_<objective>: value`` (e.g. ``{metric: rmse, max_fit_seconds: 30}``).
+
+    The bounds are extra keys, checked against the objectives in ``tuner.config.objectives``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
+    metric: str | None = None  # None: the first objective
+
+    def bounds(self) -> dict[str, tuple[str, float]]:
+        """``{"max_fit_seconds": ("fit_seconds", 30.0)}``: each bound key -> (objective metric, value)."""
+        return {k: (k[4:], v) for k, v in (self.model_extra or {}).items()}
 
 
 class SearchConfig(_Frozen):
     """How configurations are proposed."""
 
     type: Literal["optuna"] = "optuna"
-    sampler: Literal["tpe", "random", "qmc"] = "tpe"  # qmc: TPE after a scrambled Sobol start
+    # auto: a rule on the space and budget (tuner.search.samplers.choose_sampler); qmc: TPE after a Sobol start;
+    # skgp: a Gaussian process on scikit-learn after a Sobol start (no torch); gp: Optuna's GPSampler after a
+    # Sobol start (needs the extra tuner[gp], i.e. torch)
+    sampler: Literal["auto", "tpe", "qmc", "random", "skgp", "gp"] = "tpe"
     num_samples: Annotated[int, Field(ge=1)] = 12
     seed: int = 0
     max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None  # None: what the executors run at once
@@ -230,27 +258,14 @@ class SearchConfig(_Frozen):
     objectives: Annotated[list[ObjectiveConfig], Field(min_length=2)] | None = None
     select: SelectConfig | None = None
 
+    @field_validator("sampler")
+    @classmethod
+    def _gp_has_torch(cls, v: str) -> str:
+        import importlib.util
 
-class ObjectiveConfig(_Frozen):
-    """One objective of a multi-objective search: a reported metric and its direction (None: the metric's own)."""
-
-    metric: str
-    mode: Literal["min", "max"] | None = None
-
-
-class SelectConfig(BaseModel):
-    """Which Pareto-front member is refit, tested and exported: the best ``metric`` among the members within
-    the bounds ``max_<objective>: value`` / ``min_<objective>: value`` (e.g. ``{metric: rmse, max_fit_seconds: 30}``).
-
-    The bounds are extra keys, checked against the objectives in ``tuner.config._checks``.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
-    metric: str | None = None  # None: the first objective
-
-    def bounds(self) -> dict[str, tuple[str, float]]:
-        """``{"max_fit_seconds": ("fit_seconds", 30.0)}``: each bound key -> (objective metric, value)."""
-        return {k: (k[4:], v) for k, v in (self.model_extra or {}).items()}
+        if v == "gp" and importlib.util.find_spec("torch") is None:  # found without importing it
+            raise ValueError(GP_NEEDS_TORCH)
+        return v
 
 
 class SchedulerConfig(_Frozen):

@@ -103,6 +103,7 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
         "cv": {"metric": summary["metric"], "mode": summary["mode"], "value": summary["best_cv_metric"],
                "folds": exp.data.folds},
         "test_metrics": summary["test_metrics"],
+        "bound_hits": summary.get("bound_hits", []),  # a best value at a searched bound: widen that range
         "rows": summary["rows"],
         "data": {"source": summary["rows"].get("source"), "format": summary["rows"].get("format"),
                  "test_fraction": exp.data.test_fraction, "seed": exp.data.seed},

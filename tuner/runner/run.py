@@ -143,10 +143,21 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
         s.update(status="failed", failure_reasons=failure_reasons(result.rows))
         return 1
     s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_trial=best.trial_id)
+    _warn_bounds(exp, best.params, echo, s)
     if not keep_refit(previous, best, s, echo):
         _refit(exp, run_dir, service, best, echo, result, runs)
     s["status"] = "completed"
     return 0
+
+
+def _warn_bounds(exp: Experiment, best_params: dict, echo, summary: dict) -> None:
+    """Say when the best value of a searched range lies at or near its bound, naming the file and key to widen."""
+    from tuner.search import bound_hits
+
+    hits = bound_hits(exp.model.params, best_params, origins=exp.model.param_origins)
+    summary["bound_hits"] = [h.to_dict() for h in hits]
+    for h in hits:
+        echo(f"[tuner] warning: {h.message}")
 
 
 def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResult, runs=None) -> None:

@@ -14,7 +14,7 @@ from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trial
 
 # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
 # trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
-_QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis")
+_QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis", "optuna")
 
 
 def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
@@ -63,8 +63,12 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
         tuner = tune.Tuner.restore(str(tune_dirs(run_dir)[-1]), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
     else:
+        from tuner.search import resolved_sampler
+
+        sampler = resolved_sampler(exp.search, exp.model.params)
+        shown = sampler.upper() + (" (auto)" if exp.search.sampler == "auto" else "")
         goal = " x ".join(f"{m} ({d})" for m, d in objectives(exp) or [])
-        echo(f"[tuner] {exp.search.num_samples} trials, {exp.search.sampler.upper()} (seed {exp.search.seed}), "
+        echo(f"[tuner] {exp.search.num_samples} trials, {shown} (seed {exp.search.seed}), "
              f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time"
              + (f"; objectives {goal}" if goal else ""))
         tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks)

@@ -5,29 +5,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tuner.config.schema import SchedulerConfig, SearchConfig
-from tuner.search.space import DefineByRun, flat_space
-
-
-def startup_trials(num_samples: int, dims: int, explicit: int | None = None) -> int:
-    """Random trials before TPE models the space.
-
-    Args:
-        num_samples: the trial budget.
-        dims: how many parameters are searched (branch parameters included).
-        explicit: ``search.startup_trials`` if the user set it; it wins.
-
-    Returns:
-        ``explicit``, else ``2 * (dims + 1)`` (the usual space-filling start of model-based search) capped by a
-        third of the budget and by Optuna's default of 10, and at least 3.
-    """
-    if explicit is not None:
-        return explicit
-    return max(3, min(10, num_samples // 3, 2 * (dims + 1)))
+from tuner.search.space import DefineByRun
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
                   study: Mapping[str, Any] | None = None):
-    """An OptunaSearch over ``params`` (TPE, random or qmc-start TPE, seeded).
+    """An OptunaSearch over ``params`` with the sampler of ``cfg`` (see :func:`tuner.search.samplers.build_sampler`).
 
     Args:
         metric, mode: one objective, or lists of them (a multi-objective study; Optuna's TPE and random
@@ -40,11 +23,10 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
     """
     from ray.tune.search.optuna import OptunaSearch
 
-    from tuner.search.samplers import make_sampler
+    from tuner.search.samplers import build_sampler
 
-    startup = startup_trials(cfg.num_samples, len(flat_space(params)), cfg.startup_trials)
-    sampler = make_sampler(cfg.sampler, cfg.seed, startup)
-    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=sampler, **(study or {}))
+    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=build_sampler(cfg, params),
+                        **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

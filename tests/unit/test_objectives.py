@@ -116,6 +116,14 @@ def test_the_run_directory_has_a_pareto_column_plot_and_summary(mo_file, tmp_pat
     page = (run_dir / "report.html").read_text()
     assert "Pareto front" in page and "chose trial t2" in page
 
+    from tuner.outputs.summary import write_model_card
+
+    s.update(model_path="/m", best_params=ROWS[2].params, best_cv_metric=0.85, test_metrics={"rmse": 0.86},
+             rows={"train": 8, "test": 2})
+    write_model_card(exp, s, run_dir / "model_card.json")
+    card = json.loads((run_dir / "model_card.json").read_text())
+    assert card["selection"]["why"].startswith("chose trial t2")
+
 
 def test_more_needs_a_finished_run_with_a_study_and_keeps_an_unchanged_refit(tmp_path):
     with pytest.raises(UserError, match="--more must be a whole number"):

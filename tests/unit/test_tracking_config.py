@@ -28,3 +28,17 @@ def test_the_uri_is_the_config_s_else_the_environment_s_else_a_local_sqlite_stor
     assert artifact_location("http://mlflow:5000") is None
     monkeypatch.chdir(tmp_path)
     assert tracking_uri("sqlite:///rel/m.db", "/elsewhere") == f"sqlite:///{tmp_path}/rel/m.db"  # made absolute
+
+
+def test_the_report_links_the_mlflow_run_and_the_optuna_study(tmp_path):
+    from tuner.outputs.report import write_report
+
+    s = {"experiment": "x", "status": "completed", "metric": "rmse", "mode": "min",
+         "mlflow": {"tracking_uri": "http://mlflow:5000", "experiment_id": "3", "run_id": "r1"},
+         "study": {"storage": f"sqlite:///{tmp_path}/optuna.db", "name": "x-1", "file": f"{tmp_path}/optuna.db"}}
+    page = write_report(s, [], [], ("rmse",), tmp_path, tmp_path / "report.html").read_text()
+    assert '<a href="http://mlflow:5000/#/experiments/3/runs/r1">' in page
+    assert f'<a href="file://{tmp_path}/optuna.db">' in page and f"optuna-dashboard sqlite:///{tmp_path}/optuna.db" in page
+    s["mlflow"]["tracking_uri"] = f"sqlite:///{tmp_path}/mlflow.db"
+    page = write_report(s, [], [], ("rmse",), tmp_path, tmp_path / "report.html").read_text()
+    assert f"mlflow ui --backend-store-uri sqlite:///{tmp_path}/mlflow.db" in page and "<code>r1</code>" in page

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
     res = sub.add_parser("resume", help="continue an interrupted run; finished trials are not re-run")
     res.add_argument("run_dir", help="the run directory `tuner run` printed")
+    res.add_argument("--more", type=int, default=0, metavar="N",
+                     help="run N more trials of a finished run (the sampler sees every earlier trial); refit, "
+                     "test and export are redone only if the best changes")
     res.add_argument("--address", help="join this Ray cluster instead of starting one")
 
     exp = sub.add_parser("export", help="copy a run's best model and its model card to another folder")
@@ -148,7 +151,7 @@ def _cmd_run(args) -> int:
 def _cmd_resume(args) -> int:
     from tuner.runner import resume_run
 
-    return _print_outcome(resume_run(args.run_dir, address=args.address))
+    return _print_outcome(resume_run(args.run_dir, address=args.address, more=args.more))
 
 
 def _cmd_status(args) -> int:
@@ -256,6 +259,8 @@ def _print_outcome(outcome) -> int:
     print(f"\nTrials: {t['completed']} completed, {t['pruned']} pruned, {t['failed']} failed"
           + (f", {t['unfinished']} unfinished" if t.get("unfinished") else ""))
     if s["status"] == "completed":
+        if s.get("pareto"):
+            print(f"Pareto front: {len(s['pareto']['front'])} trials; {s['pareto']['selection']}")
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
         for name, value in s["test_metrics"].items():
@@ -266,7 +271,7 @@ def _print_outcome(outcome) -> int:
             print(f"Most-popular baseline on the same {s['ranking']['users']['evaluated']} test users: "
                   + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None))
         if s.get("model_path"):
-            print(f"Model: {s['model_path']}")
+            print(f"Model: {s['model_path']}" + (" (kept: the best did not change)" if s.get("refit") == "kept" else ""))
     elif s["status"] == "failed":
         print("No trial completed. Reasons:")
         for reason, n in (s.get("failure_reasons") or {}).items():
@@ -274,6 +279,10 @@ def _print_outcome(outcome) -> int:
     elif s["status"] == "interrupted":
         print(f"Interrupted: finished trials are recorded. Continue with: tuner resume {outcome.run_dir}")
     print(f"Dashboard: {s.get('dashboard_url')} (stopped with the run)")
+    if s.get("mlflow"):
+        print(f"MLflow run: {s['mlflow']['run_id']} at {s['mlflow']['tracking_uri']}")
+    if s.get("study"):
+        print(f"Optuna study: optuna-dashboard {s['study']['storage']}")
     print(f"Run directory: {outcome.run_dir}")
     return outcome.exit_code
 

@@ -26,6 +26,11 @@ def marked_processes() -> dict[int, str]:
     return found
 
 
+def run_dirs(output_dir: Path) -> list[Path]:
+    """The run directories under ``output.dir`` (beside them: the default MLflow store, mlflow.db and mlartifacts/)."""
+    return sorted(p for p in output_dir.iterdir() if (p / "experiment.yaml").is_file())
+
+
 def cli_env() -> dict[str, str]:
     return {**os.environ, MARK: MARK_VALUE}
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import ROOT, run_cli
+from tests.integration.conftest import ROOT, run_cli, run_dirs
 
 from tests.shared_data import TELCO
 
@@ -21,7 +21,7 @@ TINY = ["--set", "search.num_samples=4", "--set", "data.folds=2", "--set", "ray.
 def _finished(tmp_path, proc, failed: int = 0) -> tuple[dict, dict]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^Test AUC: 0\.\d\d$", proc.stdout, re.M), proc.stdout
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     summary = json.loads((run_dir / "summary.json").read_text())
     card = json.loads((run_dir / "model" / "model_card.json").read_text())
     rows = summary["rows"]
@@ -90,7 +90,7 @@ def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path,
                    "--set", "data.format=csv", "--set", f"data.path={TELCO}", "--set", "data.label=Churn",
                    "--set", f"output.dir={tmp_path / 'runs'}", cwd=tmp_path, timeout=600)
     summary, card = _finished(tmp_path, proc, failed=1)
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     board = (run_dir / "leaderboard.csv").read_text()
     assert "ran past trial.timeout_s=30" in board, board
     rows = summary["rows"]

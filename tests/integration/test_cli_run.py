@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.integration.conftest import ROOT, run_cli
+from tests.integration.conftest import ROOT, run_cli, run_dirs
 
 
 SUMMARY_KEYS = {"experiment", "status", "metric", "mode", "best_params", "best_cv_metric", "test_metrics",
@@ -76,7 +76,7 @@ def _no_fit_of_a_stopped_trial_runs_after_it(run_dir, calls: dict) -> None:
 
 
 def only_run_dir(tmp_path):
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     return run_dir
 
 

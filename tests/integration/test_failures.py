@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT, cli_env, run_cli
+from tests.integration.conftest import ROOT, cli_env, run_cli, run_dirs
 from tests.integration.test_cli_run import experiment
 
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
 
 def summary_of(tmp_path):
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     return run_dir, json.loads((run_dir / "summary.json").read_text())
 
 
@@ -108,3 +108,10 @@ def test_kill_9_of_the_driver_then_resume(tmp_path, no_leaks):
     state = sorted(run_dir.glob("tune/searcher-state-*.pkl"))[-1]  # one file per session; the resumed one last
     study = pickle.loads(state.read_bytes())["_ot_study"]
     assert len([t for t in study.trials if t.state.name == "COMPLETE"]) == 6
+    # ... and so does the study on disk (optuna.db), none left RUNNING; the MLflow parent was continued, not doubled
+    import optuna
+
+    on_disk = optuna.load_study(study_name=summary["study"]["name"], storage=summary["study"]["storage"])
+    states = [t.state.name for t in on_disk.trials]
+    assert states.count("COMPLETE") == 6 and "RUNNING" not in states, states
+    assert json.loads((run_dir / "mlflow_run.json").read_text())["run_id"] == summary["mlflow"]["run_id"]

@@ -19,7 +19,7 @@ import psutil
 import pytest
 import yaml
 
-from tests.integration.conftest import ROOT, run_cli
+from tests.integration.conftest import ROOT, run_cli, run_dirs
 
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
@@ -116,7 +116,7 @@ def test_a_local_run_directory_on_two_nodes_is_an_error_before_any_trial(two_nod
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "the Ray cluster has 2 nodes" in proc.stderr and "output.shared_storage: true" in proc.stderr
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     assert not (run_dir / "tune").exists()  # no trial started
     assert time.monotonic() - t0 < 120  # no JVM was started
 
@@ -162,7 +162,7 @@ def test_run_on_two_nodes_with_executors_on_both_seen_in_the_dashboard(two_nodes
     assert service["state"] == "ALIVE" and service["class_name"].endswith("SparkService")
     assert len(executor_nodes) == 2, f"executors ran on {executor_nodes}"
     assert trial_classes == {"tuner-trial:twonode"}, "trials should show under the experiment's name"
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["trials"]["completed"] == 2
     assert Path(summary["model_path"]).is_dir()
@@ -183,5 +183,5 @@ def test_submit_runs_the_experiment_as_a_ray_job(two_nodes, tmp_path):
     jobs = get_json(dashboard, "/api/jobs/")
     (job,) = [j for j in jobs if (j.get("submission_id") or "").startswith("tuner-submitted-")]
     assert job["status"] == "SUCCEEDED" and job["metadata"]["experiment"] == "submitted"
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "completed"

@@ -97,6 +97,8 @@ def check_experiment(exp: Experiment, params: Mapping[str, Any], mt: ModelType, 
 
 def _check_metric(exp: Experiment, mt: ModelType, where: Where) -> None:
     """``search.metric`` is one the family reports (``ndcg@10`` style when it ranks); ``search.mode`` agrees."""
+    if exp.search.objectives:  # the objectives' own checks (tuner.config.objectives) cover metric and mode
+        return
     metric = exp.search.metric
     if metric is not None and metric not in mt.metrics and mt.parse_metric(metric) is None:
         names = list(mt.metrics)

@@ -163,5 +163,20 @@ def expected(kind: str, low: float | None = None, high: float | None = None, low
         bounds.append(f"{'<' if high_exclusive else '<='} {_number(high)}")
     return " ".join([noun, " and ".join(bounds)]) if bounds else noun
 
+
+TRACKING_URI = ("must be a URI with a scheme, e.g. sqlite:////abs/path/mlflow.db or http://host:5000 "
+                "(or leave it out: $MLFLOW_TRACKING_URI, else <output.dir>/mlflow.db), got {got!r}")
+OBJECTIVE_METRIC = "{key} must be {expected}, got {got}"
+ASHA_MULTI = ("{key} is 'asha', but search.objectives names {n} objectives: ASHA stops trials by comparing one "
+              "metric at each step and cannot rank on several (set scheduler.type: fifo)")
+PATIENCE_MULTI = ("{key} stops the search when the best of one metric stops improving, but search.objectives names "
+                  "{n} objectives, which have a front of bests, not one (remove {key})")
+METRIC_NOT_PRIMARY = ("{key} is {got!r}, but with search.objectives the metric that ranks the front is {primary!r} "
+                      "(search.select.metric, else the first objective): remove {key} or make them agree")
+SELECT_NEEDS_OBJECTIVES = "{key} chooses a member of a Pareto front, which needs search.objectives (2 or more)"
+SELECT_KEY = "{key} must be metric or max_<objective> / min_<objective> with <objective> {names}, got {got!r}"
+SELECT_BOUND = "{key} must be a number, got {got}"
+SAMPLER_MULTI = ("{key} is 'skgp', whose expected improvement ranks one metric, but search.objectives names {n} "
+                 "objectives (use tpe, random, qmc or gp: Optuna's own handle several)")
 GP_NEEDS_TORCH = ("'gp' needs torch, which is not installed: pip install 'tuner[gp]' (or choose 'auto', 'tpe' or "
                   "'qmc', which need no torch)")

@@ -11,6 +11,7 @@ from tuner.config import _overrides, _yaml
 from tuner.config._checks import check_experiment, check_params, model_type
 from tuner.config._errors import NOT_A_MAPPING, Where, show
 from tuner.config._pydantic import validate
+from tuner.config.objectives import check_objectives, resolved_objective
 from tuner.config.schema import Experiment
 from tuner.config.spaces import find_search_space, load_space, not_found
 
@@ -57,13 +58,14 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
     origins.update({k: (where, "model.params") for k in exp.model.params})
     check_params(params, mt, origins)
     check_experiment(exp, params, mt, where)
+    check_objectives(exp, mt, where)
     written = {k: f"{_shown(w.file)} {prefix}.{k}" for k, (w, prefix) in origins.items()}
 
-    metric = exp.search.metric or mt.default_metric
+    metric, mode = resolved_objective(exp, mt)
     return exp.model_copy(update={
         "model": exp.model.model_copy(update={"space": None, "params": params,
                                               "param_origins": {**written, **exp.model.param_origins}}),
-        "search": exp.search.model_copy(update={"metric": metric, "mode": exp.search.mode or mt.mode_for(metric)}),
+        "search": exp.search.model_copy(update={"metric": metric, "mode": mode}),
     })
 
 

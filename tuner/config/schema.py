@@ -222,6 +222,28 @@ class ModelConfig(_Frozen):
     param_origins: dict[str, str] = {}
 
 
+class ObjectiveConfig(_Frozen):
+    """One objective of a multi-objective search: a reported metric and its direction (None: the metric's own)."""
+
+    metric: str
+    mode: Literal["min", "max"] | None = None
+
+
+class SelectConfig(BaseModel):
+    """Which Pareto-front member is refit, tested and exported: the best ``metric`` among the members within
+    the bounds ``max_<objective>: value`` / ``min_<objective>: value`` (e.g. ``{metric: rmse, max_fit_seconds: 30}``).
+
+    The bounds are extra keys, checked against the objectives in ``tuner.config.objectives``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
+    metric: str | None = None  # None: the first objective
+
+    def bounds(self) -> dict[str, tuple[str, float]]:
+        """``{"max_fit_seconds": ("fit_seconds", 30.0)}``: each bound key -> (objective metric, value)."""
+        return {k: (k[4:], v) for k, v in (self.model_extra or {}).items()}
+
+
 class SearchConfig(_Frozen):
     """How configurations are proposed."""
 
@@ -243,6 +265,10 @@ class SearchConfig(_Frozen):
     patience_tolerance: Annotated[float, Field(ge=0)] = 0.001
     # ranking metrics (ndcg@K, ...) are computed on a seeded sample of this many users (all when fewer)
     ranking_users: Annotated[int, Field(ge=1)] = 10_000
+    # two or more objectives: Optuna's multi-objective search (the sampler above, run on every objective); the
+    # Pareto front goes to summary.json, the leaderboard and a plot, and `select` picks the member that is refit
+    objectives: Annotated[list[ObjectiveConfig], Field(min_length=2)] | None = None
+    select: SelectConfig | None = None
 
     @field_validator("sampler")
     @classmethod
@@ -312,6 +338,28 @@ class OutputConfig(_Frozen):
     top_k: Annotated[int, Field(ge=1)] = 10  # recommendations stored per user beside an exported ALS model
 
 
+class TrackingConfig(_Frozen):
+    """Where a run is recorded besides its run directory (MLflow; the Optuna study is always in the run dir)."""
+
+    mlflow: bool = True
+    # None: $MLFLOW_TRACKING_URI, else sqlite:///<output.dir, absolute>/mlflow.db (one store for all runs there).
+    # A URI with a scheme: sqlite:////abs/mlflow.db, http://host:5000, databricks; a relative sqlite path is
+    # made absolute against the working directory tuner starts in.
+    uri: str | None = None
+    experiment: Annotated[str, Field(min_length=1)] | None = None  # None: the experiment's `name`
+
+    @field_validator("uri")
+    @classmethod
+    def _has_scheme(cls, v: str | None) -> str | None:
+        import re
+
+        from tuner.config._errors import TRACKING_URI  # here, not in the module's import line: a merge-friendly add
+
+        if v is not None and not re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:|databricks$)", v):
+            raise ValueError(TRACKING_URI.format(got=v))
+        return v
+
+
 class Experiment(_Frozen):
     """A whole experiment. ``model.params`` here is already merged with the named search space."""
 
@@ -325,6 +373,7 @@ class Experiment(_Frozen):
     ray: RayConfig = RayConfig()
     output: OutputConfig = OutputConfig()
     seed: int = 0
+    tracking: TrackingConfig = TrackingConfig()
 
 
 def is_space(value: Any) -> bool:

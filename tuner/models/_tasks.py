@@ -28,6 +28,8 @@ def fit_fold_here(data, model_type: str, params: dict, fold: int, seed: int, fra
     return get_adapter(model_type).fit_fold(ctx, params, fold, seed, fraction)
 
 
-def refit_and_test(ctx: ServiceContext, model_type: str, params: dict, seed: int, path: str | None) -> dict:
-    """Refit the chosen configuration on all training rows and score the held-out test set."""
-    return get_adapter(model_type).refit_and_test(ctx, params, seed, path)
+def refit_and_test(ctx: ServiceContext, model_type: str, params: dict, seed: int, path: str | None,
+                   mlflow_path: str | None = None) -> dict:
+    """Refit the chosen configuration on all training rows and score the held-out test set (and write it as an
+    MLflow model folder at ``mlflow_path``)."""
+    return get_adapter(model_type).refit_and_test(ctx, params, seed, path, mlflow_path)

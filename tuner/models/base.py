@@ -138,12 +138,26 @@ class ModelAdapter(ABC):
         self.release(model)
         return {**result, "fit_seconds": t1 - t0, "score_seconds": t2 - t1}
 
-    def refit_and_test(self, ctx: ServiceContext, params: dict, seed: int, path: str | None) -> dict:
-        """Refit on all training rows and score the test set; with ``path``, save, reload, score again, export.
+    def mlflow_input(self, ctx: ServiceContext, test: Any) -> Any:
+        """The model's input columns of ``test`` (an MLflow signature's inputs). Default: every column."""
+        return test
+
+    def save_mlflow(self, ctx: ServiceContext, model: Any, test: Any, path: str) -> None:
+        """Write ``model`` as an MLflow model folder (with a signature) at ``path``. Default: ``mlflow.spark``."""
+        from tuner.models.mlflow_flavour import save_spark_model
+
+        save_spark_model(model, path, self.mlflow_input(ctx, test))
+
+    def refit_and_test(self, ctx: ServiceContext, params: dict, seed: int, path: str | None,
+                       mlflow_path: str | None = None) -> dict:
+        """Refit on all training rows and score the test set; with ``path``, save, reload, score again, export;
+        with ``mlflow_path``, also write the model as an MLflow model folder there.
 
         Returns:
             Test metrics, ``seconds``, and ``card`` (the adapter's :meth:`card` plus ``reload_test_metrics``
-            and ``reload_identical``: the reloaded model's test metrics equal the reported ones).
+            and ``reload_identical``: the reloaded model's test metrics equal the reported ones); with
+            ``mlflow_path``, ``mlflow_model`` (the folder) or ``mlflow_model_error`` (why it was not written:
+            the run goes on without it).
         """
         train, test = self.full_frames(ctx)
         t0 = time.monotonic()
@@ -156,8 +170,15 @@ class ModelAdapter(ABC):
             card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in self.metrics},
                     "reload_identical": all(_same(again[m], result[m]) for m in self.metrics),
                     **self.export(ctx, model, train, path)}
+        seconds = time.monotonic() - t0
+        if mlflow_path:
+            try:
+                self.save_mlflow(ctx, model, test, mlflow_path)
+                result["mlflow_model"] = mlflow_path
+            except Exception as exc:  # noqa: BLE001 - an MLflow folder is extra; the tested model stands
+                result["mlflow_model_error"] = f"{type(exc).__name__}: {str(exc).strip()[:300]}"
         self.release(model)
-        return {**result, "seconds": time.monotonic() - t0, "card": card}
+        return {**result, "seconds": seconds, "card": card}
 
 
 def _same(a: float, b: float) -> bool:

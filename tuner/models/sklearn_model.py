@@ -217,6 +217,11 @@ class SklearnClassifier(ModelAdapter):
             out[f"{short_name(path)}.{k}"] = "none" if k == "class_weight" and value is None else value
         return out
 
+    def save_mlflow(self, ctx, model, test, path):
+        from tuner.models.mlflow_flavour import save_sklearn_model
+
+        save_sklearn_model(model, path, test[0])
+
     def save(self, model, path):
         import skops.io as sio
 

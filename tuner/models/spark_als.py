@@ -77,6 +77,9 @@ class SparkALS(ModelAdapter):
         data = ctx.state["data"]
         return data["train"], data["test"]
 
+    def mlflow_input(self, ctx, test):
+        return test.select("user", "item")
+
     def fraction_params(self, params, fraction):
         """regParam / fraction. Spark's ALS weights regParam by each user's and item's number of ratings
         (ALS-WR), so on a sample the penalty shrinks with the counts while the regularisation a factor needs

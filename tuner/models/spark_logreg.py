@@ -129,6 +129,10 @@ class SparkLogReg(ModelAdapter):
         data = ctx.state["data"]
         return data["train"], data["test"]
 
+    def mlflow_input(self, ctx, test):
+        data = ctx.state["data"]
+        return test.select(*data["numeric"], *data["categorical"])
+
     def fit(self, ctx, train, params, seed):
         from pyspark.sql import functions as F
 

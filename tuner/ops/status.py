@@ -16,7 +16,7 @@ def run_status(run_dir: str | Path) -> str:
     """
     from tuner.config.ranking import trial_metrics
     from tuner.config.schema import is_space
-    from tuner.outputs import best_row, counts, load_trials, read_run_experiment, render_table, sort_rows, trial_rows
+    from tuner.outputs import best_row, counts, load_run_trials, read_run_experiment, render_table, sort_rows, trial_rows
 
     run_dir, exp = read_run_experiment(run_dir)
     metric, mode = exp.search.metric, exp.search.mode
@@ -26,14 +26,15 @@ def run_status(run_dir: str | Path) -> str:
              f"status {summary.get('status', 'running')}"]
     if not list(run_dir.glob("tune/experiment_state-*.json")):
         return "\n".join(lines + ["no trial has started yet"])
-    trials = load_trials(run_dir / "tune")
+    trials = load_run_trials(run_dir)  # tune/ and the tune-more-<k>/ of `tuner resume --more`
     tuned = [k for k, v in exp.model.params.items() if is_space(v)]
     rows = sort_rows(trial_rows(trials, trial_metrics(exp), exp.data.folds), metric, mode)
     c = counts(rows)
     running = sum(t.status == "RUNNING" for t in trials)
     best = best_row(rows, metric, mode)
     age = time.time() - max(p.stat().st_mtime for p in run_dir.glob("tune/*"))
-    lines.append(f"trials {c['completed'] + c['pruned'] + c['failed']}/{exp.search.num_samples} done · "
+    planned = max(exp.search.num_samples, len(rows))  # `tuner resume --more N` adds trials to the plan
+    lines.append(f"trials {c['completed'] + c['pruned'] + c['failed']}/{planned} done · "
                  f"{c['completed']} completed · {c['pruned']} pruned · {c['failed']} failed"
                  + (f" · {running} running" if running and not summary else "")
                  + (f" · best {metric} {best.metrics[metric]:.4f}" if best else ""))

@@ -42,8 +42,27 @@ def load_trials(tune_dir: str | Path) -> list:
     return list(ExperimentAnalysis(str(tune_dir)).trials)
 
 
-def trial_rows(trials, metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
-    """Leaderboard rows from Ray Tune ``Trial`` objects (works for live runs and restored experiments)."""
+MORE_PREFIX = "tune-more-"  # `tuner resume RUN --more N` runs its N trials as Tune experiment tune-more-<k>
+
+
+def tune_dirs(run_dir: str | Path) -> list[Path]:
+    """The run's Tune experiment folders in the order they ran: ``tune/``, then ``tune-more-1/``, ..."""
+    run_dir = Path(run_dir)
+    more = sorted((p for p in run_dir.glob(MORE_PREFIX + "*") if p.name[len(MORE_PREFIX):].isdigit()),
+                  key=lambda p: int(p.name[len(MORE_PREFIX):]))
+    return [p for p in [run_dir / "tune", *more] if p.is_dir()]
+
+
+def load_run_trials(run_dir: str | Path) -> list:
+    """Every Tune ``Trial`` of a run directory, over all its Tune experiments (see :func:`tune_dirs`)."""
+    return [t for d in tune_dirs(run_dir) if list(d.glob("experiment_state-*.json")) for t in load_trials(d)]
+
+
+def trial_rows(trials, metrics: tuple[str, ...], folds: int, also: tuple[str, ...] = ()) -> list[TrialRow]:
+    """Leaderboard rows from Ray Tune ``Trial`` objects (works for live runs and restored experiments).
+
+    ``also``: other reported keys kept in each row's ``metrics`` (objectives such as ``fit_seconds``).
+    """
     rows = []
     for t in trials:
         last = t.last_result or {}
@@ -56,7 +75,7 @@ def trial_rows(trials, metrics: tuple[str, ...], folds: int) -> list[TrialRow]:
             trial_id=t.trial_id,
             status=status,
             params={k: t.config.get(k) for k in t.config},
-            metrics={m: last[m] for m in metrics if m in last},
+            metrics={m: last[m] for m in (*metrics, *also) if m in last},
             fold_metrics={k: v for k, v in last.items() if "_fold" in k},
             folds_done=done,
             seconds=float(last.get("time_total_s", 0.0)),
@@ -94,18 +113,25 @@ def sort_rows(rows: list[TrialRow], metric: str, mode: str) -> list[TrialRow]:
     return sorted(rows, key=lambda r: (order[r.status], sign * r.metrics.get(metric, math.inf * sign)))
 
 
-def write_leaderboard(rows: list[TrialRow], path: Path, tuned: list[str], metrics: tuple[str, ...], folds: int) -> None:
-    """leaderboard.csv: position, trial, status, tuned params, CV means, per-fold metrics, seconds, error."""
+def write_leaderboard(rows: list[TrialRow], path: Path, tuned: list[str], metrics: tuple[str, ...], folds: int,
+                      front: set[str] | None = None, also: tuple[str, ...] = ()) -> None:
+    """leaderboard.csv: position, trial, status, tuned params, CV means, per-fold metrics, seconds, error.
+
+    With ``front`` (a multi-objective search), a ``pareto`` column (true for the front's trials) follows the
+    status, and the other objectives' values (``also``, e.g. ``fit_seconds``) follow the CV means.
+    """
     fold_cols = [f"{m}_fold{k}" for m in metrics for k in range(folds)]
-    header = ["position", "trial_id", "status", *tuned, *[f"cv_{m}" for m in metrics], *fold_cols, "folds_done",
-              "seconds", "error"]
+    pareto = ["pareto"] if front is not None else []
+    header = ["position", "trial_id", "status", *pareto, *tuned, *[f"cv_{m}" for m in metrics], *also, *fold_cols,
+              "folds_done", "seconds", "error"]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for i, r in enumerate(rows, 1):
-            w.writerow([i, r.trial_id, r.status, *[r.params.get(p) for p in tuned],
-                        *[_fmt(r.metrics.get(m)) for m in metrics], *[_fmt(r.fold_metrics.get(c)) for c in fold_cols],
-                        r.folds_done, f"{r.seconds:.1f}", r.error])
+            mark = [str(r.trial_id in front).lower()] if front is not None else []
+            w.writerow([i, r.trial_id, r.status, *mark, *[r.params.get(p) for p in tuned],
+                        *[_fmt(r.metrics.get(m)) for m in (*metrics, *also)],
+                        *[_fmt(r.fold_metrics.get(c)) for c in fold_cols], r.folds_done, f"{r.seconds:.1f}", r.error])
 
 
 def _fmt(v) -> str:

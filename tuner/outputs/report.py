@@ -27,8 +27,8 @@ def write_report(summary: dict, rows: list[TrialRow], tuned: list[str], metrics:
     Returns:
         ``path``.
     """
-    parts = [_head(summary), _outcome(summary), _rows(summary.get("rows") or {}),
-             _leaderboard(rows, tuned, metrics, summary["metric"]), _plots(folder / "plots"),
+    parts = [_head(summary), _outcome(summary), _pareto(summary), _rows(summary.get("rows") or {}),
+             _leaderboard(rows, tuned, metrics, summary["metric"], summary.get("pareto")), _plots(folder / "plots"),
              _links(summary), _versions(summary.get("versions") or {})]
     page = ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             f"<title>tuner: {_e(summary['experiment'])}</title><style>{_CSS}</style></head><body>"
@@ -86,12 +86,17 @@ def _rows(r: dict) -> str:
     return "<h2>Rows</h2>" + _table(["", "rows"], body)
 
 
-def _leaderboard(rows: list[TrialRow], tuned: list[str], metrics: tuple[str, ...], metric: str) -> str:
+def _leaderboard(rows: list[TrialRow], tuned: list[str], metrics: tuple[str, ...], metric: str,
+                 pareto: dict | None = None) -> str:
     if not rows:
         return ""
     shown = [metric] + [m for m in metrics if m != metric]
-    head = ["#", "trial", "status", *tuned, *[f"cv {m}" for m in shown], "folds", "seconds", "error"]
-    body = [[i, r.trial_id, r.status, *[r.params.get(p, "") for p in tuned], *[r.metrics.get(m, "") for m in shown],
+    front = {m["trial_id"] for m in pareto["front"]} if pareto else None
+    also = [o["metric"] for o in pareto["objectives"] if o["metric"] not in shown] if pareto else []
+    mark = ["pareto"] if front is not None else []
+    head = ["#", "trial", "status", *mark, *tuned, *[f"cv {m}" for m in shown], *also, "folds", "seconds", "error"]
+    body = [[i, r.trial_id, r.status, *(["yes" if r.trial_id in front else ""] if front is not None else []),
+             *[r.params.get(p, "") for p in tuned], *[r.metrics.get(m, "") for m in (*shown, *also)],
              r.folds_done, round(r.seconds, 1), r.error] for i, r in enumerate(rows, 1)]
     return "<h2>Leaderboard</h2>" + _table(head, body, [r.status for r in rows])
 
@@ -115,12 +120,34 @@ def _links(s: dict) -> str:
                      f"{_e(s['dashboard_url'])}</a></li>")
     mlflow = s.get("mlflow") or {}
     if mlflow.get("run_id"):
-        items.append(f"<li>MLflow run <code>{_e(mlflow['run_id'])}</code> at <code>{_e(mlflow.get('uri'))}</code></li>")
+        items.append(_mlflow_item(mlflow))
     study = s.get("study") or {}
     if study.get("storage"):
-        items.append(f"<li>Optuna study <code>{_e(study.get('name'))}</code>: "
+        file = study.get("file") or ""
+        where = f'<a href="{_e(Path(file).as_uri())}">{_e(file)}</a>' if file.startswith("/") else ""
+        items.append(f"<li>Optuna study <code>{_e(study.get('name'))}</code> {where}: "
                      f"<code>optuna-dashboard {_e(study['storage'])}</code></li>")
     return "<h2>Links</h2><ul>" + "".join(items) + "</ul>" if items else ""
+
+
+def _mlflow_item(m: dict) -> str:
+    """The parent run: a link into the MLflow UI for a server URI, else the command that serves the local store."""
+    uri, run = str(m.get("tracking_uri") or ""), f"<code>{_e(m['run_id'])}</code>"
+    if uri.startswith(("http://", "https://")):
+        url = f"{uri.rstrip('/')}/#/experiments/{m.get('experiment_id')}/runs/{m['run_id']}"
+        return f'<li>MLflow run <a href="{_e(url)}">{_e(url)}</a></li>'
+    return (f"<li>MLflow run {run} (experiment {_e(m.get('experiment_id'))}) in <code>{_e(uri)}</code>: "
+            f"<code>mlflow ui --backend-store-uri {_e(uri)}</code></li>")
+
+
+def _pareto(s: dict) -> str:
+    p = s.get("pareto") or {}
+    if not p:
+        return ""
+    names = [o["metric"] for o in p.get("objectives", [])]
+    body = [[m["trial_id"], *[m["values"].get(n) for n in names]] for m in p.get("front", [])]
+    return (f"<h2>Pareto front</h2><p>{_e(p.get('selection', ''))}</p>"
+            + _table(["trial", *names], body))
 
 
 def _versions(v: dict) -> str:

@@ -87,12 +87,19 @@ def write_run_dir(result: RunResult) -> str:
     """
     exp, folder, s = result.exp, result.run_dir, result.summary
     ranked = sort_rows(result.rows, s["metric"], s["mode"])
+    pareto = s.get("pareto") or {}
+    objectives = [(o["metric"], o["mode"]) for o in pareto.get("objectives", [])]
+    front = {m["trial_id"] for m in pareto.get("front", [])} if pareto else None
     if result.rows:
-        write_leaderboard(ranked, folder / "leaderboard.csv", result.tuned, result.metrics, exp.data.folds)
+        also = tuple(m for m, _ in objectives if m not in result.metrics)
+        write_leaderboard(ranked, folder / "leaderboard.csv", result.tuned, result.metrics, exp.data.folds, front, also)
         if exp.output.plots:
+            from tuner.outputs.pareto import write_pareto_plot
             from tuner.outputs.plots import write_plots
 
             write_plots(result.rows, result.space, s["metric"], s["mode"], folder / "plots")
+            if objectives:
+                write_pareto_plot(result.rows, front, objectives, folder / "plots" / "pareto.png")
     if result.card is not None and s.get("model_path"):
         write_model_card(exp, s, folder / "model" / "model_card.json", result.card)
     s["report"] = str(folder / "report.html")

@@ -112,5 +112,7 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
         "versions": versions(),
         **(extra or {}),
     }
+    if summary.get("pareto"):  # chosen from a Pareto front: which objectives, and why this member
+        card["selection"] = {"objectives": summary["pareto"]["objectives"], "why": summary["pareto"]["selection"]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_clean(card), indent=2, default=str) + "\n")

@@ -10,9 +10,8 @@ from tuner.config import Experiment, objective
 from tuner.config.ranking import ranking_plan, trial_metrics
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
-from tuner.outputs import (RunResult, base_summary, best_row, counts, failure_reasons, new_run_dir,
-                           ranked_test_summary, read_run_experiment, rows_line, rows_summary, trial_rows, versions,
-                           write_run_dir)
+from tuner.outputs import (RunResult, base_summary, counts, failure_reasons, new_run_dir, ranked_test_summary,
+                           read_run_experiment, rows_line, rows_summary, trial_rows, versions, write_run_dir)
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
@@ -44,36 +43,45 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
     return _execute(exp, run_dir, address, echo, resume=False)
 
 
-def resume_run(run_dir: str | Path, address: str | None = None, echo=print) -> RunOutcome:
-    """Continue an interrupted run (Ctrl-C, killed driver, reboot) in its own run directory.
+def resume_run(run_dir: str | Path, address: str | None = None, echo=print, more: int = 0) -> RunOutcome:
+    """Continue an interrupted run (Ctrl-C, killed driver, reboot) in its own run directory, or with ``more``
+    run that many more trials of a finished one.
 
     Finished trials are kept, unfinished ones start over, the Optuna searcher's state is restored from
-    ``tune/``; refit, test and export then happen once.
+    ``tune/``; refit, test and export then happen once. With ``more``, the sampler continues the study on disk
+    (every earlier trial seen), and refit, test and export are redone only if the best trial changed.
 
     Raises:
-        UserError: ``run_dir`` is not a resumable run directory.
+        UserError: ``run_dir`` is not a resumable run directory (or, with ``more``, not a finished one).
     """
+    from tuner.runner.more import check_more
+
     run_dir, exp = read_run_experiment(run_dir)
     if not (run_dir / "tune").is_dir():
         raise UserError(f"{run_dir}: the run stopped before any trial started; start it again with `tuner run`.")
-    echo(f"[tuner] resuming {run_dir}")
-    return _execute(exp, run_dir, address, echo, resume=True)
+    previous = check_more(run_dir, more) if more else None
+    echo(f"[tuner] {'continuing' if more else 'resuming'} {run_dir}")
+    return _execute(exp, run_dir, address, echo, resume=True, more=more, previous=previous)
 
 
-def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool) -> RunOutcome:
+def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool, more: int = 0,
+             previous: dict | None = None) -> RunOutcome:
     """Start the cluster, prepare the data, search, refit the best; the run directory is written in any case."""
+    from tuner.runner.tracked import open_tracking
+
     t0 = time.monotonic()
     result = RunResult(exp, run_dir, base_summary(exp, *objective(exp)), metrics=trial_metrics(exp))
-    session = service = None
+    session = service = runs = None
     code = EXIT_INTERRUPTED
     try:
+        runs = open_tracking(exp, run_dir, resume, echo)
         session, service = _start(exp, run_dir, address, echo, result.summary)
         trial_data = _prepare(exp, service, echo, result.summary)
-        code = _search_and_refit(exp, run_dir, service, trial_data, echo, resume, result)
+        code = _search_and_refit(exp, run_dir, service, trial_data, echo, resume, result, runs, more, previous)
     except KeyboardInterrupt:
         result.summary["status"] = "interrupted"
     finally:
-        _finish(result, session, service, t0)
+        _finish(result, session, service, t0, runs)
     return RunOutcome(run_dir, result.summary, result.table, code)
 
 
@@ -109,20 +117,25 @@ def _prepare(exp: Experiment, service, echo, summary: dict):
 
 
 def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo, resume: bool,
-                      result: RunResult) -> int:
+                      result: RunResult, runs=None, more: int = 0, previous: dict | None = None) -> int:
     """The Tune run, its leaderboard rows, then the best configuration refit and tested. Returns the exit code."""
+    from tuner.config.objectives import objectives
+    from tuner.runner.more import keep_refit
+    from tuner.runner.selection import choose_best
     from tuner.search import flat_space
 
     s = result.summary
     t_tune = time.monotonic()
-    trials, concurrency, s["stop_reason"] = run_search(exp, run_dir, service, echo, resume, trial_data)
+    trials, concurrency, s["stop_reason"] = run_search(exp, run_dir, service, echo, resume, trial_data, runs, more)
     s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
     result.space = flat_space(exp.model.params)
-    result.rows = trial_rows(trials, result.metrics, exp.data.folds)
+    also = tuple(m for m, _ in objectives(exp) or [] if m not in result.metrics)
+    result.rows = trial_rows(trials, result.metrics, exp.data.folds, also)
+    s["num_samples"] = max(s["num_samples"], len(result.rows))
     s.update(trials=counts(result.rows), concurrency=concurrency,
              trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
              work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
-    best = best_row(result.rows, s["metric"], s["mode"])
+    best = choose_best(exp, result.rows, s, echo)
     if s["trials"]["unfinished"] > 0:
         s["status"] = "interrupted"
         return EXIT_INTERRUPTED
@@ -132,7 +145,8 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_cv_metrics=best.metrics,
              best_trial=best.trial_id)
     _warn_bounds(exp, best.params, echo, s)
-    _refit(exp, run_dir, service, best, echo, result)
+    if not keep_refit(previous, best, s, echo):
+        _refit(exp, run_dir, service, best, echo, result, runs)
     s["status"] = "completed"
     return 0
 
@@ -147,17 +161,24 @@ def _warn_bounds(exp: Experiment, best_params: dict, echo, summary: dict) -> Non
         echo(f"[tuner] warning: {h.message}")
 
 
-def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResult) -> None:
+def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResult, runs=None) -> None:
     """Refit ``best`` on all training rows, score the test set, export the model if asked."""
     import ray
 
     from tuner.models import _tasks
+    from tuner.runner.tracked import mlflow_model_path
 
     s = result.summary
     echo(f"[tuner] refitting the best configuration ({best.trial_id}) on all {s['rows']['train']} "
          "training rows and testing it")
     model_path = str(run_dir / "model" / exp.model.type) if exp.output.export_model else None
-    test = ray.get(service.call.remote(_tasks.refit_and_test, exp.model.type, best.params, exp.seed, model_path))
+    test = ray.get(service.call.remote(_tasks.refit_and_test, exp.model.type, best.params, exp.seed, model_path,
+                                       mlflow_model_path(runs, run_dir)))
+    if runs is not None:
+        runs.model_dir = test.get("mlflow_model")
+        if test.get("mlflow_model_error"):
+            echo(f"[tuner] warning: the MLflow model was not written ({test['mlflow_model_error']}); "
+                 "the run goes on without it")
     s.update(ranked_test_summary(test, result.metrics, ranking_plan(exp)))  # + popular baseline, if it ranks
     s["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
     s["refit_seconds"] = round(test["seconds"], 2)
@@ -182,16 +203,19 @@ def _service_calls(service) -> dict[str, list[list[float]]]:
     return out
 
 
-def _finish(result: RunResult, session, service, t0: float) -> None:
-    """Write the run directory (always, also after a failure), then stop Spark and Ray."""
+def _finish(result: RunResult, session, service, t0: float, runs=None) -> None:
+    """Write the run directory (always, also after a failure), stop Spark and Ray, then log to MLflow."""
     from tuner.cluster import kill_service, stop_ray
+    from tuner.runner.tracked import finish_tracking, name_records
 
     s = result.summary
     s["wall_seconds"] = round(time.monotonic() - t0, 2)
     s["versions"] = versions(session.java if session else None)
     s["service_calls"] = _service_calls(service)
     try:
+        name_records(runs, result.run_dir, s)
         result.table = write_run_dir(result)
     finally:
         kill_service(service)
         stop_ray(session)
+    finish_tracking(runs, s)

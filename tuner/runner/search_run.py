@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from tuner.config import Experiment, model_type, objective
+from tuner.config.objectives import objectives
 from tuner.config.ranking import trial_metrics
-from tuner.outputs import load_trials
+from tuner.outputs import MORE_PREFIX, load_run_trials, tune_dirs
 from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trials
 
 # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
@@ -18,13 +19,22 @@ _QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analy
 
 
 def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
-               trial_data=None) -> tuple[list, int, str]:
+               trial_data=None, runs=None, more: int = 0) -> tuple[list, int, str]:
     """Run (or, with ``resume``, restore and continue) the Tune experiment in ``run_dir/tune``.
 
+    The Optuna study is written to ``run_dir/optuna.db`` as trials finish (:mod:`tuner.tracking.study`).
+
+    Args:
+        runs: the run's :class:`tuner.tracking.MlflowRuns` (its callback logs each trial), or None.
+        more: with ``resume``, run this many new trials of a finished run as Tune experiment
+            ``tune-more-<k>``, the sampler continuing the study on disk (every earlier trial seen).
+
     Returns:
-        Tune's ``Trial`` records in creation order, how many trials ran at once, and why the search stopped
-        (``num_samples``, ``time_budget`` or ``patience``).
+        Tune's ``Trial`` records of every Tune experiment of the run, in creation order, how many trials ran
+        at once, and why the search stopped (``num_samples``, ``time_budget`` or ``patience``).
     """
+    from tuner.tracking import close_stale_trials
+
     # Save Tune's experiment state (trials + Optuna searcher) every 2 s, so a killed driver loses little.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
     from ray import tune
@@ -37,23 +47,40 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
         from tuner.search.patience import Patience
 
         patience = Patience(exp.search.patience, exp.search.patience_tolerance, exp.data.folds, *objective(exp))
+    callbacks = [runs.callback(trial_metrics(exp), exp.data.folds)] if runs else []
     t0 = time.monotonic()
-    if resume:
-        tuner = tune.Tuner.restore(str(run_dir / "tune"), trainable=trainable, resume_unfinished=True,
+    if more:
+        from tuner.tracking import finished_trials
+
+        earlier = finished_trials(run_dir)
+        name = f"{MORE_PREFIX}{len(tune_dirs(run_dir))}"
+        # a new seed: the first run's would replay its random start-up points
+        exp = exp.model_copy(update={"search": exp.search.model_copy(update={"num_samples": more,
+                                                                             "seed": exp.search.seed + earlier})})
+        echo(f"[tuner] {more} more trials ({name}/), {exp.search.sampler.upper()} (seed {exp.search.seed}) "
+             f"continuing the study's {earlier} finished trials, {concurrency} at a time")
+        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks, name)
+    elif resume:
+        tuner = tune.Tuner.restore(str(tune_dirs(run_dir)[-1]), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
     else:
         from tuner.search import resolved_sampler
 
         sampler = resolved_sampler(exp.search, exp.model.params)
         shown = sampler.upper() + (" (auto)" if exp.search.sampler == "auto" else "")
+        goal = " x ".join(f"{m} ({d})" for m, d in objectives(exp) or [])
         echo(f"[tuner] {exp.search.num_samples} trials, {shown} (seed {exp.search.seed}), "
-             f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time")
-        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience)
+             f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time"
+             + (f"; objectives {goal}" if goal else ""))
+        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks)
     tuner.fit()
+    trials = load_run_trials(run_dir)
+    if all(t.status in ("TERMINATED", "ERROR") for t in trials):  # not after Ctrl-C: resume tells the unfinished
+        close_stale_trials(run_dir)  # a trial Optuna asked for but Tune never ran is not left RUNNING
     budget = exp.search.time_budget_s
     reason = ("patience" if patience and patience.triggered else
               "time_budget" if budget and time.monotonic() - t0 >= budget else "num_samples")
-    return load_trials(run_dir / "tune"), concurrency, reason
+    return trials, concurrency, reason
 
 
 def _trainable(exp: Experiment, service, trial_data):
@@ -69,24 +96,29 @@ def _trainable(exp: Experiment, service, trial_data):
         resources, concurrency = worker_trials(exp)
     spec = TrialSpec(model_type=exp.model.type, metrics=trial_metrics(exp),
                      metric=objective(exp)[0], folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
-                     fractions=tuple(exp.scheduler.data_fractions))
+                     fractions=tuple(exp.scheduler.data_fractions),
+                     objectives=tuple(m for m, _ in objectives(exp) or []))
     fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)
     return named_trainable(fn, exp.name, resources), concurrency
 
 
-def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, patience=None):
+def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, patience=None, callbacks=(),
+               name: str = "tune"):
     from ray import tune
 
     from tuner.runner.progress import ProgressLine
     from tuner.search import make_scheduler, make_searcher
+    from tuner.tracking import searcher_args
     from tuner.tracking.ray_metrics import TunerMetrics
 
     metric, mode = objective(exp)
+    several = objectives(exp)  # multi-objective: the searcher gets lists; the rest ranks by the primary metric
+    goal = ([m for m, _ in several], [d for _, d in several]) if several else (metric, mode)
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
     return tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=make_searcher(exp.search, exp.model.params, metric, mode),
+            search_alg=make_searcher(exp.search, exp.model.params, *goal, study=searcher_args(run_dir)),
             scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,
@@ -94,13 +126,14 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
             reuse_actors=_reuse_actors(exp),
         ),
         run_config=tune.RunConfig(
-            name="tune",
+            name=name,
             storage_path=str(run_dir),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
             stop=patience,
             callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode),
-                       TunerMetrics(exp.name, exp.data.folds, metric, mode), *([patience] if patience else [])],
+                       TunerMetrics(exp.name, exp.data.folds, metric, mode), *([patience] if patience else []),
+                       *callbacks],
         ),
     )
 

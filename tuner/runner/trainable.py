@@ -58,6 +58,7 @@ class TrialSpec:
     seed: int
     timeout_s: float
     fractions: tuple[float, ...] = ()
+    objectives: tuple[str, ...] = ()  # search.objectives: each must be reported as a finite number
 
 
 def run_trial(config: dict, *, service, spec: TrialSpec, data=None) -> None:
@@ -85,7 +86,12 @@ def run_trial(config: dict, *, service, spec: TrialSpec, data=None) -> None:
         if not math.isfinite(value):
             raise TrialFailed(f"{spec.metric} is {value} on fold {fold}" + (f" at data fraction {fraction}"
                               if fraction < 1 else "") + f" (params {config})")
-        tune.report(report.step(fold, fraction, res))
+        step = report.step(fold, fraction, res)
+        for name in spec.objectives:  # Optuna only logs a missing/NaN objective: fail the trial visibly instead
+            got = step.get(name)
+            if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got):
+                raise TrialFailed(f"objective {name} is {got!r} on fold {fold} (params {config})")
+        tune.report(step)
 
 
 def _hang_s(spec: TrialSpec) -> float:

@@ -8,8 +8,15 @@ from tuner.config.schema import SchedulerConfig, SearchConfig
 from tuner.search.space import DefineByRun
 
 
-def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mode: str):
+def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
+                  study: Mapping[str, Any] | None = None):
     """An OptunaSearch over ``params`` with the sampler of ``cfg`` (see :func:`tuner.search.samplers.build_sampler`).
+
+    Args:
+        metric, mode: one objective, or lists of them (a multi-objective study; Optuna's TPE and random
+            samplers handle several objectives).
+        study: ``study_name`` and ``storage`` (an Optuna ``BaseStorage``) of the study to write to (or
+            continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
 
     Returns:
         ray.tune.search.optuna.OptunaSearch
@@ -18,7 +25,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str, mod
 
     from tuner.search.samplers import build_sampler
 
-    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=build_sampler(cfg, params))
+    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=build_sampler(cfg, params),
+                        **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

@@ -85,8 +85,12 @@ class AdapterContract:
         assert {k: fitted.get(k) for k in params} == params
 
     def test_refit_reports_test_metrics_and_reload_check(self, adapter, ctx, params, tmp_path):
-        result = adapter.refit_and_test(ctx, params, SEED, str(tmp_path / "refit"))
+        result = adapter.refit_and_test(ctx, params, SEED, str(tmp_path / "refit"), str(tmp_path / "mlflow"))
         assert set(adapter.metrics) <= set(result)
+        # the MLflow model folder the run logs to its parent run: a flavour and a signature
+        assert result.get("mlflow_model") == str(tmp_path / "mlflow"), result.get("mlflow_model_error")
+        mlmodel = (tmp_path / "mlflow" / "MLmodel").read_text()
+        assert "signature:" in mlmodel and ("spark:" in mlmodel or "sklearn:" in mlmodel)
         card = result["card"]
         assert card["reload_identical"] is True
         assert set(card["reload_test_metrics"]) == set(adapter.metrics)

@@ -78,6 +78,20 @@ class ToyCentroid(ModelAdapter):
     def card(self, ctx, model):
         return {"format": "numpy .npz (c1, c0 centroids)"}
 
+    def save_mlflow(self, ctx, model, test, path):
+        # a family without an MLflow flavour of its own logs an MLflow pyfunc model with its signature
+        import mlflow.pyfunc
+        from mlflow.models import infer_signature
+
+        adapter = self
+
+        class Centroids(mlflow.pyfunc.PythonModel):
+            def predict(self, context, model_input, params=None):
+                return adapter._p(model, np.asarray(model_input, dtype=float))
+
+        x = test[0][:5]
+        mlflow.pyfunc.save_model(path, python_model=Centroids(), signature=infer_signature(x, self._p(model, x)))
+
 
 @pytest.fixture(scope="module", autouse=True)
 def toy_family():

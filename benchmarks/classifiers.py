@@ -434,33 +434,42 @@ def _size(data: str, e: dict) -> float:
     return (e.get("rows") or {}).get("kept") or 0
 
 
+SHORT = {"RandomizedSearchCV": "Randomized", "HalvingRandomSearchCV": "Halving", "CrossValidator": "CrossValidator"}
+
+
 def plot(entries: list[dict], path: Path) -> None:
-    """Left: tuner's time over each baseline's (Tune / search, whole command / fit) per data set, by size.
-    Right: tuner's test AUC minus each baseline's."""
+    """Left: tuner's time over each baseline's (Tune / search, whole command / search + refit) per data set,
+    by size. Right: tuner's best CV AUC and test AUC minus each baseline's."""
     plt = _common.pyplot()
     chosen = sorted(latest(entries).items(), key=lambda kv: (kv[0][0], _size(kv[0][1], kv[1])))
-    fig, (ax_t, ax_q) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (ax_t, ax_q) = plt.subplots(1, 2, figsize=(14, 5))
     labels, bars = [], []
     for (comparison, data), e in chosen:
         for name, r in e["ratios"].items():
-            labels.append(f"{data}\n{'tuner sklearn' if comparison == 'sklearn' else 'tuner spark-logreg'}\nvs {name}")
+            who = "sklearn" if comparison == "sklearn" else "spark-logreg"
+            labels.append(f"{data}\n{who}\nvs {SHORT.get(name, name)}")
             bars.append(r)
     x = list(range(len(labels)))
     w = 0.38
-    ax_t.bar([i - w / 2 for i in x], [b["tune_over_search"] or 0 for b in bars], w, label="Tune time / search time")
-    ax_t.bar([i + w / 2 for i in x], [b["command_over_fit"] or 0 for b in bars], w,
-             label="whole tuner run / search + refit")
+    for ax, keys, names in ((ax_t, ("tune_over_search", "command_over_fit"),
+                             ("Tune time / search time", "whole tuner run / search + refit")),
+                            (ax_q, ("cv_auc_diff", "test_auc_diff"),
+                             ("best CV AUC, tuner - baseline", "test AUC, tuner - baseline"))):
+        for j, (key, name) in enumerate(zip(keys, names)):
+            xs = [i + (j - 0.5) * w for i in x]
+            ys = [b[key] if b[key] is not None else float("nan") for b in bars]
+            ax.bar(xs, ys, w, label=name)
+            for xi, yi in zip(xs, ys):
+                if yi == yi:
+                    ax.annotate(f"{yi:.2f}" if ax is ax_t else f"{yi:+.3f}", (xi, yi), ha="center",
+                                va="bottom" if yi >= 0 else "top", fontsize=6)
+        ax.set_xticks(x, labels, fontsize=7)
+        ax.legend(fontsize=7)
     ax_t.axhline(1.0, color="black", linewidth=1)
-    ax_t.set_xticks(x, labels, fontsize=6)
-    ax_t.set_ylabel("tuner time / baseline time (< 1: tuner faster)")
     ax_t.set_yscale("log")
-    ax_t.legend(fontsize=7)
-    ax_q.bar([i - w / 2 for i in x], [b["cv_auc_diff"] or 0 for b in bars], w, label="best CV AUC, tuner - baseline")
-    ax_q.bar([i + w / 2 for i in x], [b["test_auc_diff"] or 0 for b in bars], w, label="test AUC, tuner - baseline")
+    ax_t.set_ylabel("tuner time / baseline time (< 1: tuner faster)")
     ax_q.axhline(0.0, color="black", linewidth=1)
-    ax_q.set_xticks(x, labels, fontsize=6)
     ax_q.set_ylabel("AUC difference (> 0: tuner better)")
-    ax_q.legend(fontsize=7)
     fig.suptitle("tuner against scikit-learn's and Spark's own search (same rows, same folds, one seed)", fontsize=9)
     _common.save_figure(fig, path)
 

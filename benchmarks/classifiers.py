@@ -333,6 +333,9 @@ def run_sklearn(args, arrays: dict, rows: dict, out_dir: str) -> dict:
         log(f"  {b['method']}: fit {b['fit_seconds']:.1f} s (search {b['search_seconds']:.1f} s), best CV AUC "
             f"{b['best_cv_auc']:.4f} ({b['best_params'].get('clf')}), test {b['test_auc']:.4f}")
         baselines[b["method"]] = b
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # joblib's idle workers would otherwise live on beside tuner's
     log(f"tuner sklearn: {n} trials")
     t = run_tuner(exp)
     log(f"  tuner: Tune {t['tune_seconds']} s, whole {t['command_seconds']} s, best CV AUC {t['best_cv_auc']}, "

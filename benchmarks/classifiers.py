@@ -219,13 +219,14 @@ def data_label(args) -> str:
         f"synthetic-{n // 1000}k" if n % 1000 == 0 else f"synthetic-{n}"
 
 
-def overrides(args, out_dir: str, name: str, trials: int | None) -> list[str]:
-    """``--set`` items: the data set, the benchmarks' cluster shape, the run directory, the budget."""
+def overrides(args, out_dir: str, name: str, trials: int | None, spark: bool = True) -> list[str]:
+    """``--set`` items: the data set, the benchmarks' cluster shape (``spark``: else the file's own), the run
+    directory, the budget."""
     if args.data == "telco":
         sets = ["data.format=csv", f"data.path={TELCO}", "data.label=Churn"]
     else:
         sets = ["data.format=synthetic-churn", f"data.synthetic_churn.rows={args.rows}"]
-    sets += [f"spark.{k}={v}" for k, v in _common.SPARK.items()]
+    sets += [f"spark.{k}={v}" for k, v in _common.SPARK.items()] if spark else []
     sets += [f"ray.{k}={v}" for k, v in _common.RAY.items()]
     sets += [f"name={name}", f"output.dir={out_dir}", "output.plots=false", "output.export_model=false",
              f"search.seed={args.seed}", f"trial.timeout_s={args.trial_timeout}"]
@@ -233,9 +234,12 @@ def overrides(args, out_dir: str, name: str, trials: int | None) -> list[str]:
 
 
 def load(path: Path, args, out_dir: str, name: str, trials: int | None = None):
+    """The experiment file with the benchmark's overrides. churn_sklearn.yaml keeps its own Spark block (1
+    executor x 1 core: Spark only reads and cleans there, and the hand-over to Ray needs a free CPU: with an
+    executor holding both cores of this machine, ``ray.data.from_spark`` waits forever)."""
     from tuner.config import load_experiment
 
-    return load_experiment(path, overrides(args, out_dir, name, trials))
+    return load_experiment(path, overrides(args, out_dir, name, trials, spark=path != SK_EXPERIMENT))
 
 
 def prepare_and_grid(args, sk_exp, lr_exp, grid: dict | None, out_dir: str) -> tuple[dict, dict | None, dict]:
@@ -252,12 +256,13 @@ def prepare_and_grid(args, sk_exp, lr_exp, grid: dict | None, out_dir: str) -> t
     from tuner.models import _tasks
     from tuner.models.base import TRIAL_DATA
 
+    spark_cfg = lr_exp.spark if grid is not None else sk_exp.spark
     if sk_exp.data != lr_exp.data:
         raise SystemExit("the two experiments' data blocks differ; the comparison needs the same rows")
     session = service = None
     try:
         session = start_ray(sk_exp.ray)
-        service, info = start_service("clf-bench", sk_exp.spark, str(Path(out_dir) / "grid-checkpoints"),
+        service, info = start_service("clf-bench", spark_cfg, str(Path(out_dir) / "grid-checkpoints"),
                                       session.logs_dir)
         log(f"Spark started in {info['seconds']:.0f} s")
         result = None
@@ -268,6 +273,8 @@ def prepare_and_grid(args, sk_exp, lr_exp, grid: dict | None, out_dir: str) -> t
             result["rows"] = {k: rows.get(k) for k in ("read", "kept", "train", "test", "fold_rows")}
             log(f"CrossValidator {len(result['points'])} maps: {result['search_seconds']:.1f} s (+ refit "
                 f"{result['refit_seconds']:.1f} s), best CV AUC {result['best_cv_auc']:.4f}, test {result['test_auc']:.4f}")
+        if "sklearn" not in args.comparisons:
+            return {}, result, result["rows"]
         t0 = time.monotonic()
         rows = ray.get(service.call.remote(_tasks.prepare, "sklearn", sk_exp.data))
         ref = rows.pop(TRIAL_DATA)

@@ -158,6 +158,14 @@ def provenance() -> dict:
             "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
+def append_json_entries(path: Path, new: list[dict], old: list[dict]) -> list[dict]:
+    """Write ``old + new`` as the JSON list at ``path`` (results files that grow run by run); returns it."""
+    entries = old + new
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries, indent=2) + "\n")
+    return entries
+
+
 def write_json(obj: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2) + "\n")

@@ -368,10 +368,7 @@ def read_entries(path: Path) -> list[dict]:
 
 
 def append_entry(path: Path, new: dict) -> list[dict]:
-    entries = read_entries(path) + [new]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(entries, indent=2) + "\n")
-    return entries
+    return _common.append_json_entries(path, [new], read_entries(path))
 
 
 def log(msg: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ray.tune import Callback
 
+from tuner.search.trial_status import trial_status
 from tuner.tracking import _parent
 from tuner.tracking._parent import is_number
 from tuner.tracking._store import artifact_location, read_run_file, tracking_uri, write_run_file
@@ -237,8 +238,8 @@ class TrialRuns(Callback):
         if runs:
             last = dict(trial.last_result or {})
             done = int(last.get("folds_done", 0))
-            status, reason = (("completed", "") if done >= self.folds else
-                              ("pruned", f"stopped by the scheduler after {done} of {self.folds} folds"))
+            status = trial_status(trial.status, done, self.folds, ended=True)
+            reason = "" if status == "completed" else f"stopped by the scheduler after {done} of {self.folds} folds"
             runs.worker.submit(runs._end_child, trial.trial_id, status, reason, last)
 
     def on_trial_error(self, iteration, trials, trial, **info):

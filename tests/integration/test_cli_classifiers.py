@@ -46,7 +46,7 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     assert summary["test_metrics"]["auc_roc"] > 0.7
 
     # tuner predict on a Spark pipeline: a local Spark reads the CSV and writes the output folder
-    (run_dir,) = (tmp_path / "runs").iterdir()
+    (run_dir,) = run_dirs(tmp_path / "runs")
     _predict_rows(card, tmp_path / "rows.csv")
     pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
                    str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.integration.conftest import ROOT, cli_env, run_cli
+from tests.integration.conftest import ROOT, cli_env, run_cli, run_dirs
 
 pytestmark = [pytest.mark.cluster, pytest.mark.spark]
 
@@ -30,7 +30,7 @@ def ranked_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ranked")
     proc = run_cli("run", "experiments/quickstart.yaml", *SMALL, "--set", f"output.dir={out / 'runs'}", cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    (run_dir,) = (out / "runs").iterdir()
+    (run_dir,) = run_dirs(out / "runs")
     return run_dir, proc.stdout
 
 

@@ -87,7 +87,9 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     read, planted = write_ratings(tmp_path / "ratings.csv")
     cfg = experiment(tmp_path, path=str(tmp_path / "ratings.csv"), format="auto")
 
-    proc = run_cli("run", str(cfg), "--set", "search.num_samples=6", cwd=ROOT)
+    # TPE, seed 0: the six configurations the RMSE check below was calibrated with (with the default `auto`,
+    # the Sobol start of a 6-trial run on this tiny file found a best of test RMSE 0.69 on 2026-12-03)
+    proc = run_cli("run", str(cfg), "--set", "search.num_samples=6", "--set", "search.sampler=tpe", cwd=ROOT)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

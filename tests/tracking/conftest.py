@@ -1,9 +1,10 @@
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def local_ray():
-    """A small local Ray (no Spark, no dashboard) shared by the tracking tests; shut down at the end."""
+    """A small local Ray (no Spark, no dashboard) shared by the tracking tests; shut down when they end, so later
+    tests (e.g. tests/unit/test_patience.py) can start their own."""
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20, log_to_driver=False)

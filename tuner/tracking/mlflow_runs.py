@@ -184,7 +184,7 @@ class MlflowRuns:
         """
         self.worker.submit(lambda: _parent.finish(self._client, self.parent_id, summary, self.run_dir, model_dir))
 
-    def close(self, timeout_s: float = 120.0) -> bool:
+    def close(self, timeout_s: float = 300.0) -> bool:  # 120 s ran out on a 2-core machine at load 30-50
         """Wait for queued logging, at most ``timeout_s``; False (and a warning) if it did not finish."""
         ok = self.worker.drain(timeout_s)
         if not ok:

@@ -38,7 +38,8 @@ def finish(client, run_id: str, summary: dict, run_dir: Path, model_dir: str | P
     study = summary.get("study") or {}
     if study:
         tags["tuner.optuna_storage"], tags["tuner.optuna_study"] = study.get("storage", ""), study.get("name", "")
-    client.log_batch(run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items() if is_number(v)],
+    client.log_batch(run_id, metrics=[Metric(metric_key(k), float(v), now, step) for k, v in metrics.items()
+                                      if is_number(v)],
                      tags=[RunTag(k, v) for k, v in tags.items()])
     client.log_dict(run_id, summary, "summary.json")
     for name in FILES[1:]:
@@ -61,6 +62,11 @@ def _rows(rows: dict) -> dict:
         else:
             out[f"rows_{k}"] = v
     return out
+
+
+def metric_key(name: str) -> str:
+    """``name`` as MLflow accepts it: ``ndcg@10`` -> ``ndcg_at_10`` (MLflow allows no ``@`` in metric names)."""
+    return name.replace("@", "_at_")
 
 
 def is_number(v) -> bool:

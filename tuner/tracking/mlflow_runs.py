@@ -16,7 +16,7 @@ from ray.tune import Callback
 
 from tuner.search.trial_status import trial_status
 from tuner.tracking import _parent
-from tuner.tracking._parent import is_number
+from tuner.tracking._parent import is_number, metric_key
 from tuner.tracking._store import artifact_location, read_run_file, tracking_uri, write_run_file
 from tuner.tracking._worker import Worker, _stderr
 
@@ -130,16 +130,16 @@ class MlflowRuns:
             m = FOLD_KEY.match(key)
             if m and key not in seen and is_number(value):  # each fold's value once, at step = fold index
                 seen.add(key)
-                out.append(Metric(m["metric"], float(value), now, int(m["fold"])))
+                out.append(Metric(metric_key(m["metric"]), float(value), now, int(m["fold"])))
         full = result.get("data_fraction", 1.0) >= 1.0
         folds_done = int(result.get("folds_done", 0))
         for name in metrics:
             if is_number(result.get(name)):
                 key, at = (f"cv_{name}", folds_done - 1) if full else (f"{name}_at_fraction", step)
-                out.append(Metric(key, float(result[name]), now, at))
+                out.append(Metric(metric_key(key), float(result[name]), now, at))
         for name in ("fit_seconds", "score_seconds", "data_fraction"):
             if is_number(result.get(name)):
-                out.append(Metric(name, float(result[name]), now, step))
+                out.append(Metric(metric_key(name), float(result[name]), now, step))
         if out:
             self._client.log_batch(run_id, metrics=out)
 

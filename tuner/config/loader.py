@@ -89,6 +89,7 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
 def _shown(file: str) -> str:
     """``file`` relative to the working directory when it lies below it (as a user would type it)."""
     try:
-        return os.path.relpath(file) if not os.path.relpath(file).startswith("..") else file
-    except ValueError:
+        rel = os.path.relpath(file)
+    except ValueError:  # another drive (Windows)
         return file
+    return file if rel.startswith("..") else rel

@@ -100,7 +100,7 @@ def build_sampler(cfg: SearchConfig, params: Mapping[str, Any]) -> BaseSampler:
         UserError: ``gp`` without torch (``pip install 'tuner[gp]'``).
     """
     shape = SpaceShape.of(params)
-    kind = resolved_sampler(cfg, params)
+    kind = choose_sampler(shape, cfg.num_samples) if cfg.sampler == "auto" else cfg.sampler
     startup = startup_trials(cfg.num_samples, shape.dims, cfg.startup_trials)
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=cfg.seed)

@@ -239,7 +239,7 @@ def _cmd_predict(args) -> int:
         info = predict(model, args.input, args.out)
     extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in info.items() if k not in ("rows", "nan", "out") and v)
     print(f"wrote {info['rows']} rows with predictions to {info['out']}" +
-          (f"; {info['nan']} are NaN ({extra})" if info["nan"] else ""))
+          (f"; NaN for {info['nan']} ({extra})" if info["nan"] else ""))
     return 0
 
 
@@ -263,9 +263,14 @@ def _print_outcome(outcome) -> int:
             print(f"Pareto front: {len(s['pareto']['front'])} trials; {s['pareto']['selection']}")
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
+        implicit = bool((s.get("ranking") or {}).get("rmse_note"))
         for name, value in s["test_metrics"].items():
-            print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}" if "@" not in name else
-                  f"Test {name}: {value:.4f}")
+            if "@" in name:
+                print(f"Test {name}: {value:.4f}")
+            else:
+                print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}"
+                      + (" (not a rating error: implicitPrefs predicts preferences)" if implicit and
+                         name in ("rmse", "mae") else ""))
         if s.get("baseline_test_metrics"):
             pop = s["baseline_test_metrics"]["popular"]
             print(f"Most-popular baseline on the same {s['ranking']['users']['evaluated']} test users: "

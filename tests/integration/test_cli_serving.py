@@ -103,7 +103,7 @@ def test_batch_recommend_and_predict_on_the_run_dir(ranked_run, tmp_path):
     proc = run_cli("predict", str(run_dir), "--input", str(tmp_path / "pairs.csv"), "--out",
                    str(tmp_path / "pred.csv"), cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(f"wrote 21 rows with predictions to {tmp_path / 'pred.csv'}; 1 are NaN (1 unknown "
+    assert proc.stdout.startswith(f"wrote 21 rows with predictions to {tmp_path / 'pred.csv'}; NaN for 1 (1 unknown "
                                   "user"), proc.stdout
 
     status = run_cli("status", str(run_dir), cwd=ROOT)

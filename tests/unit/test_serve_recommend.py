@@ -80,6 +80,29 @@ def test_one_users_seen_lookup_reads_one_row_group(model):
     assert len(groups) == 1
 
 
+def test_seen_store_decodes_a_row_group_once_and_stays_right_when_its_cache_evicts(model, monkeypatch):
+    from tuner.serve.store import SeenStore
+
+    store = SeenStore(model)
+    reads = []
+    real = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", lambda self, *a, **kw: reads.append(a) or real(self, *a, **kw))
+    users = [int(u) for u in USERS]
+    for u in users + users:  # warm: the second pass reads nothing
+        assert store.one(u).tolist() == SEEN[u]
+    assert len(reads) == len(store.groups)
+    owner, item = store.many(np.array(users[::3] + [5]))  # 5 is no user of the model
+    assert sorted(zip(owner.tolist(), item.tolist())) == sorted((u, i) for u in users[::3] for i in SEEN[u])
+
+    small = SeenStore(model)
+    small.CACHE_BYTES = 8 * 20  # a few lists' worth: groups are dropped and read again
+    reads.clear()
+    for u in users + users:
+        assert small.one(u).tolist() == SEEN[u]
+    newest = next(reversed(small._cache.values()))[2].nbytes  # the cap is checked before the newest group joins
+    assert len(reads) > len(small.groups) and small._cached_bytes <= small.CACHE_BYTES + newest
+
+
 def test_batch_writes_every_known_user_and_counts_unknown(model, tmp_path):
     users_file = tmp_path / "users.csv"
     users_file.write_text("user\n" + "\n".join(map(str, [*USERS[:25].tolist(), 5, 6])) + "\n")

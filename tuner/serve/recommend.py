@@ -106,7 +106,8 @@ class Recommender:
             c = self.items.rows(item)
             scores[r[c >= 0], c[c >= 0]] = -np.inf
         k = min(k, scores.shape[1])
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else \
+        width = scores.shape[1]  # the k largest without negating a (users x items) copy of the scores
+        part = np.argpartition(scores, width - k, axis=1)[:, width - k:] if k < width else \
             np.tile(np.arange(k), (len(users), 1))
         top = np.take_along_axis(scores, part, axis=1)
         order = np.argsort(-top, axis=1, kind="stable")

@@ -40,6 +40,8 @@ class SeenStore:
     pyarrow.dataset would do the same pruning, but importing it imports pandas (~0.4 s of a fresh process).
     """
 
+    CACHE_BYTES = 256 << 20
+
     def __init__(self, root: str | Path):
         folder = Path(root) / layout.SEEN
         if not folder.is_dir():
@@ -57,25 +59,49 @@ class SeenStore:
                 lo.append(stats.min if known else np.iinfo(np.int64).min)
                 hi.append(stats.max if known else np.iinfo(np.int64).max)
         self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._cached_bytes = 0
 
     def groups_for(self, users: np.ndarray) -> np.ndarray:
         """Indexes of the row groups whose [min, max] user range holds any of ``users`` (sorted, unique)."""
         first, last = np.searchsorted(users, self.lo), np.searchsorted(users, self.hi, side="right")
         return np.flatnonzero(last > first)
 
-    def _read(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Aligned int64 ``(user, item)`` pairs of ``users`` (sorted, unique), from their row groups only.
+    def _group(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row group ``i`` decoded as ``(owners sorted, offsets, items)``, kept for the next lookups.
 
-        Filtering is numpy on the list offsets (see :mod:`tuner.serve._arrow`), not ``Array.filter``.
-        """
-        owners, items = [], []
-        for pf, g in (self.groups[i] for i in self.groups_for(users)):
+        A Recommender that answers many users (a server, ``recommend_block``) decodes each row group once; the
+        cache holds at most ``CACHE_BYTES`` of decoded items (the least recently used group goes first)."""
+        hit = self._cache.pop(i, None)
+        if hit is None:
+            pf, g = self.groups[i]
             table = pf.read_row_group(g, columns=["user", "items"])
             owner = column_numpy(table.column("user")).astype(np.int64)
             lengths, flat = list_numpy(table.column("items"))
-            keep = np.repeat(np.isin(owner, users), lengths)
-            owners.append(np.repeat(owner, lengths)[keep])
-            items.append(flat.astype(np.int64)[keep])
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+            if np.any(owner[1:] < owner[:-1]):  # written sorted by user; sorted here only if it is not
+                order = np.argsort(owner, kind="stable")
+                flat, owner = flat[_spans(offsets, order)], owner[order]
+                offsets = np.concatenate([[0], np.cumsum(lengths[order])]).astype(np.int64)
+            hit = (owner, offsets, flat.astype(np.int64))
+            self._cached_bytes += hit[2].nbytes
+            while self._cache and self._cached_bytes > self.CACHE_BYTES:
+                self._cached_bytes -= self._cache.pop(next(iter(self._cache)))[2].nbytes
+        self._cache[i] = hit  # most recently used last
+        return hit
+
+    def _read(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Aligned int64 ``(user, item)`` pairs of ``users`` (sorted, unique), from their row groups only.
+
+        Slicing is numpy on the list offsets (see :mod:`tuner.serve._arrow`), not ``Array.filter``.
+        """
+        owners, items = [], []
+        for i in self.groups_for(users):
+            owner, offsets, flat = self._group(int(i))
+            pos = np.minimum(np.searchsorted(owner, users), max(len(owner) - 1, 0))
+            rows = np.unique(pos[owner[pos] == users]) if len(owner) else pos[:0]
+            owners.append(np.repeat(owner[rows], offsets[rows + 1] - offsets[rows]))
+            items.append(flat[_spans(offsets, rows)])
         if not owners:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(owners), np.concatenate(items)
@@ -87,6 +113,13 @@ class SeenStore:
     def many(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The training items of many users as two aligned int64 arrays ``(user, item)``."""
         return self._read(np.unique(np.asarray(users, dtype=np.int64)))
+
+
+def _spans(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Indexes into the flat values of the lists ``rows`` (in that order), given the lists' ``offsets``."""
+    lengths = offsets[rows + 1] - offsets[rows]
+    firsts = np.repeat(offsets[rows] - (np.cumsum(lengths) - lengths), lengths)
+    return firsts + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
 def seen_items(root: str | Path, user: int) -> np.ndarray:

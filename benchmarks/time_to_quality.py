@@ -296,8 +296,9 @@ def commit() -> str | None:
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                                ":(exclude,top)benchmarks/results"],  # its own output does not make it dirty
+                               cwd=here, capture_output=True, text=True).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -362,6 +363,7 @@ def parse_args(argv=None):
     p.add_argument("--reuse-grid", action="store_true",
                    help="take the grids from the latest earlier entries of the same data instead of measuring them")
     p.add_argument("--out", type=Path, default=_common.RESULTS)
+    p.add_argument("--plot-only", action="store_true", help="draw the PNG of --data from the JSON, run nothing")
     args = p.parse_args(argv)
     args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     args.grids = [g.strip() for g in args.grids.split(",") if g.strip()]
@@ -383,6 +385,9 @@ def parse_args(argv=None):
 def main() -> int:
     args = parse_args()
     path = args.out / OUT_NAME
+    if args.plot_only:
+        plot(read_entries(path), data_label(args), args.out / f"time_to_quality-{data_label(args)}.png")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         grids = reused_grids(args, args.grids, read_entries(path)) if args.reuse_grid else \
             run_grids(args, args.grids, tmp)
@@ -448,8 +453,10 @@ def plot(entries: list[dict], data: str, path: Path) -> None:
         ax.axhline(ref["grid_best"]["cv_rmse"], color="black", linewidth=1, label=f"grid {grid} best (at 1.0)")
         ax.axhline(ref["quality_threshold"], color="gray", linestyle="--", linewidth=1, label="grid best + 0.002")
         ax.axvline(TARGET_RATIO, color="red", linestyle=":", linewidth=1, label=f"{TARGET_RATIO}x grid CV time")
-        lo = ref["grid_best"]["cv_rmse"]
-        ax.set_ylim(lo - 0.01, lo + 0.06)
+        ends = [p["cv_rmse"] for (g, _), e in chosen.items() if g == grid for s in e["seeds"]
+                for p in (s.get("best_so_far") or [])[-1:]]
+        lo = min([ref["grid_best"]["cv_rmse"], *ends])  # every seed's best stays in view
+        ax.set_ylim(lo - 0.005, ref["grid_best"]["cv_rmse"] + 0.06)
         ax.set_xlabel(f"time / grid {grid} CV time ({ref['grid_cv_seconds']:.0f} s)")
         ax.set_ylabel("best CV RMSE so far")
         ax.set_title(f"{data}, grid {grid}")

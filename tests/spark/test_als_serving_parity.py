@@ -23,8 +23,9 @@ def ratings(spark):
     return spark.createDataFrame(data, "user int, item int, rating double")
 
 
-@pytest.fixture(scope="module")
-def export(spark, ratings, tmp_path_factory):
+@pytest.fixture(scope="module", params=[False, True], ids=["explicit", "implicitPrefs"])
+def export(request, spark, ratings, tmp_path_factory):
+    """An exported ALS model: explicit ratings, and implicit feedback (the ratings as interaction strengths)."""
     from pyspark.ml.recommendation import ALS
 
     from tuner.models.als_export import export_for_serving
@@ -32,7 +33,7 @@ def export(spark, ratings, tmp_path_factory):
     train, valid = ratings.randomSplit([0.8, 0.2], seed=1)
     train, valid = train.cache(), valid.cache()
     model = ALS(rank=6, maxIter=5, regParam=0.1, seed=0, userCol="user", itemCol="item", ratingCol="rating",
-                coldStartStrategy="drop").fit(train)
+                coldStartStrategy="drop", implicitPrefs=request.param, alpha=2.0).fit(train)
     root = tmp_path_factory.mktemp("export") / "model"
     model.write().overwrite().save(str(root / "spark-als"))
     serving = export_for_serving(model, train, str(root), top_k=K, partitions=3)

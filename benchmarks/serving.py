@@ -13,6 +13,7 @@ Writes benchmarks/results/serving.json and serving.png.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -166,8 +167,8 @@ def main() -> int:
                 print(shape, res, file=sys.stderr)
     finally:
         stop_local_spark(spark)
-    out = {"benchmark": "serving", "note": "2-core machine shared with other engineers' tests while this ran; "
-           "Spark local[2]; Spark's time excludes seen-item removal, numpy's includes it", "shapes": results,
+    out = {"benchmark": "serving", "note": "Spark local[2]; Spark's time excludes seen-item removal, numpy's "
+           "includes it", "loadavg_at_end": [round(x, 2) for x in os.getloadavg()], "shapes": results,
            "leftover_processes": _common.check_no_leaks()}
     _common.write_json(out, args.out / "serving.json")
     plot(results, args.out / "serving.png")

@@ -16,7 +16,7 @@ def finish(client, run_id: str, summary: dict, run_dir: Path, model_dir: str | P
     Best params go in as tags (``best.<name>``): MLflow params cannot change, and ``--more`` may find a new
     best. Metrics carry step = trials finished so far, so a continued search shows how the best moved.
     """
-    from mlflow.entities import Metric, RunTag
+    from mlflow.entities import RunTag
 
     now = int(time.time() * 1000)
     trials = summary.get("trials") or {}
@@ -38,8 +38,7 @@ def finish(client, run_id: str, summary: dict, run_dir: Path, model_dir: str | P
     study = summary.get("study") or {}
     if study:
         tags["tuner.optuna_storage"], tags["tuner.optuna_study"] = study.get("storage", ""), study.get("name", "")
-    client.log_batch(run_id, metrics=[Metric(metric_key(k), float(v), now, step) for k, v in metrics.items()
-                                      if is_number(v)],
+    client.log_batch(run_id, metrics=[mlflow_metric(k, v, now, step) for k, v in metrics.items() if is_number(v)],
                      tags=[RunTag(k, v) for k, v in tags.items()])
     client.log_dict(run_id, summary, "summary.json")
     for name in FILES[1:]:
@@ -64,9 +63,11 @@ def _rows(rows: dict) -> dict:
     return out
 
 
-def metric_key(name: str) -> str:
-    """``name`` as MLflow accepts it: ``ndcg@10`` -> ``ndcg_at_10`` (MLflow allows no ``@`` in metric names)."""
-    return name.replace("@", "_at_")
+def mlflow_metric(name: str, value, timestamp: int, step: int):
+    """An MLflow ``Metric``, its name as MLflow accepts it: ``ndcg@10`` -> ``ndcg_at_10`` (no ``@`` allowed)."""
+    from mlflow.entities import Metric
+
+    return Metric(name.replace("@", "_at_"), float(value), timestamp, step)
 
 
 def is_number(v) -> bool:

@@ -16,7 +16,7 @@ from ray.tune import Callback
 
 from tuner.search.trial_status import trial_status
 from tuner.tracking import _parent
-from tuner.tracking._parent import is_number, metric_key
+from tuner.tracking._parent import is_number, mlflow_metric
 from tuner.tracking._store import artifact_location, read_run_file, tracking_uri, write_run_file
 from tuner.tracking._worker import Worker, _stderr
 
@@ -117,8 +117,6 @@ class MlflowRuns:
             self._client.log_batch(run.info.run_id, params=flat[i:i + 100])
 
     def _log_result(self, trial_id: str, result: dict, metrics: tuple[str, ...]) -> None:
-        from mlflow.entities import Metric
-
         run_id = self.children.get(trial_id)
         if run_id is None or trial_id in self.finished:
             return
@@ -130,21 +128,21 @@ class MlflowRuns:
             m = FOLD_KEY.match(key)
             if m and key not in seen and is_number(value):  # each fold's value once, at step = fold index
                 seen.add(key)
-                out.append(Metric(metric_key(m["metric"]), float(value), now, int(m["fold"])))
+                out.append(mlflow_metric(m["metric"], value, now, int(m["fold"])))
         full = result.get("data_fraction", 1.0) >= 1.0
         folds_done = int(result.get("folds_done", 0))
         for name in metrics:
             if is_number(result.get(name)):
                 key, at = (f"cv_{name}", folds_done - 1) if full else (f"{name}_at_fraction", step)
-                out.append(Metric(metric_key(key), float(result[name]), now, at))
+                out.append(mlflow_metric(key, result[name], now, at))
         for name in ("fit_seconds", "score_seconds", "data_fraction"):
             if is_number(result.get(name)):
-                out.append(Metric(metric_key(name), float(result[name]), now, step))
+                out.append(mlflow_metric(name, result[name], now, step))
         if out:
             self._client.log_batch(run_id, metrics=out)
 
     def _end_child(self, trial_id: str, status: str, reason: str, result: dict) -> None:
-        from mlflow.entities import Metric, RunTag
+        from mlflow.entities import RunTag
 
         run_id = self.children.get(trial_id)
         if run_id is None or trial_id in self.finished:
@@ -153,7 +151,7 @@ class MlflowRuns:
             self.finished.add(trial_id)
         now = int(time.time() * 1000)
         tags = [RunTag("tuner.status", status)] + ([RunTag("tuner.reason", reason[:5000])] if reason else [])
-        seconds = [Metric(name, float(result[key]), now, 0)
+        seconds = [mlflow_metric(name, result[key], now, 0)
                    for name, key in (("seconds", "time_total_s"), ("work_seconds", "work_seconds"))
                    if is_number(result.get(key))]
         self._client.log_batch(run_id, metrics=seconds, tags=tags)

@@ -86,7 +86,11 @@ def startup_trials(num_samples: int, dims: int, explicit: int | None = None) -> 
 
 def resolved_sampler(cfg: SearchConfig, params: Mapping[str, Any]) -> str:
     """``cfg.sampler``, with ``auto`` replaced by :func:`choose_sampler`'s pick (for the run's first line)."""
-    return choose_sampler(SpaceShape.of(params), cfg.num_samples) if cfg.sampler == "auto" else cfg.sampler
+    return _pick(cfg, SpaceShape.of(params))
+
+
+def _pick(cfg: SearchConfig, shape: SpaceShape) -> str:
+    return choose_sampler(shape, cfg.num_samples) if cfg.sampler == "auto" else cfg.sampler
 
 
 def build_sampler(cfg: SearchConfig, params: Mapping[str, Any]) -> BaseSampler:
@@ -100,7 +104,7 @@ def build_sampler(cfg: SearchConfig, params: Mapping[str, Any]) -> BaseSampler:
         UserError: ``gp`` without torch (``pip install 'tuner[gp]'``).
     """
     shape = SpaceShape.of(params)
-    kind = choose_sampler(shape, cfg.num_samples) if cfg.sampler == "auto" else cfg.sampler
+    kind = _pick(cfg, shape)
     startup = startup_trials(cfg.num_samples, shape.dims, cfg.startup_trials)
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=cfg.seed)

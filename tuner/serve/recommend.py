@@ -105,8 +105,8 @@ class Recommender:
             r = order[np.searchsorted(users, owner, sorter=order)]
             c = self.items.rows(item)
             scores[r[c >= 0], c[c >= 0]] = -np.inf
-        k = min(k, scores.shape[1])
-        width = scores.shape[1]  # the k largest without negating a (users x items) copy of the scores
+        width = scores.shape[1]
+        k = min(k, width)  # the k largest below, without negating a (users x items) copy of the scores
         part = np.argpartition(scores, width - k, axis=1)[:, width - k:] if k < width else \
             np.tile(np.arange(k), (len(users), 1))
         top = np.take_along_axis(scores, part, axis=1)

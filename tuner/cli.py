@@ -263,7 +263,7 @@ def _print_outcome(outcome) -> int:
             print(f"Pareto front: {len(s['pareto']['front'])} trials; {s['pareto']['selection']}")
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
-        implicit = bool((s.get("ranking") or {}).get("rmse_note"))
+        implicit = bool((s.get("ranking") or {}).get("implicit"))
         for name, value in s["test_metrics"].items():
             if "@" in name:
                 print(f"Test {name}: {value:.4f}")

@@ -31,6 +31,7 @@ def ranked_test_summary(test: dict, metrics: tuple[str, ...], plan: RankingPlan 
     out["ranking"] = {
         "k": list(plan.test_ks),
         "users": users,
+        "implicit": implicit,
         "sample_size": plan.users,
         "seed": plan.seed,
         "relevant": "every held-out interaction (implicitPrefs)" if implicit else

@@ -42,8 +42,10 @@ def test_summary_shows_ranking_beside_rmse_and_the_popular_baseline():
     assert out["baseline_test_metrics"]["popular"]["ndcg@10"] == 0.1
     assert out["ranking"]["users"] == {"evaluated": 80, "without_relevant": 15, "cold": 2}
     assert out["ranking"]["relevant"] == "held-out rating >= 4" and "rmse_note" not in out["ranking"]
+    assert out["ranking"]["implicit"] is False
     implicit = ranked_test_summary({**test, "ranking_implicit": True}, ("rmse", "mae"), plan)["ranking"]
     assert implicit["relevant"].startswith("every held-out interaction") and "meaningless" in implicit["rmse_note"]
+    assert implicit["implicit"] is True
     assert ranked_test_summary({"rmse": 1.0, "mae": 0.5}, ("rmse", "mae"), None) == {"test_metrics": {"rmse": 1.0,
                                                                                               "mae": 0.5}}
 

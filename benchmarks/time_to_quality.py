@@ -15,6 +15,7 @@ with 2 cores inside a local Ray):
              gp              Optuna's GPSampler after a Sobol start (needs the extra tuner[gp])
              skgp            a scikit-learn Gaussian process + expected improvement after a Sobol start (no torch)
              auto+serial     auto, one trial at a time (an ALS fit already uses every executor core)
+             tpe+serial      tpe, one trial at a time
 Each tuner run is compared with each grid's own best: it reaches a grid's quality when a trial that ran all folds
 (its CV mean is the grid's avgMetrics quantity) has CV RMSE <= that grid's best + 0.002; the ratio is that
 time (seconds since the Tune run began; Spark start and data preparation excluded for every method) over the
@@ -62,6 +63,7 @@ METHODS = {
     "gp": {"search": {"sampler": "gp"}, "scheduler": {"type": "asha"}},
     "skgp": {"search": {"sampler": "skgp"}, "scheduler": {"type": "asha"}},
     "auto+serial": {"search": {"sampler": "auto", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
+    "tpe+serial": {"search": {"sampler": "tpe", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
 }
 MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
 OUT_NAME = "time_to_quality.json"
@@ -431,7 +433,7 @@ def plot(entries: list[dict], data: str, path: Path) -> None:
     grids = sorted({g for g, _ in chosen}, reverse=True)
     fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4.5), squeeze=False)
     colors = dict(zip([*METHODS, "tpe+fractions"], ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red",
-                                                     "tab:brown", "tab:pink", "tab:olive"]))
+                                                     "tab:brown", "tab:pink", "tab:cyan", "tab:olive"]))
     for ax, grid in zip(axes[0], grids):
         ref = None
         for (g, method), e in sorted(chosen.items()):

@@ -8,14 +8,15 @@ with 2 cores inside a local Ray):
              3x3  rank [10, 20, 40] x regParam [0.02, 0.06, 0.2]   (the same ranges, as another user would write)
   methods  tuner runs (the real product: tuner.runner.run_experiment) over rank 8..64 log-int x regParam 0.01..0.3
            log-uniform (both grids' range), ASHA over the folds, ``--budget`` x the longest grid's CV time each:
-             auto            search.sampler auto, the default (here: TPE after a scrambled Sobol start)
-             tpe             TPE after a random start (the default before auto)
-             random          random search
-             auto+fractions  auto, ASHA over fold 0 on 10% and 30% of its rows, then the folds
-             gp              Optuna's GPSampler after a Sobol start (needs the extra tuner[gp])
+             tpe+serial      multivariate TPE after a random start, one trial at a time: what the defaults run
+                             for ALS since 2026-12-04 (search.sampler auto; an ALS fit uses every executor core)
+             tpe             the same TPE, 2 trials at a time (the executor's cores: the default concurrency before)
+             qmc             TPE after a scrambled Sobol start, 2 at a time ("auto" in the entries of 12-03/04)
+             qmc+serial      qmc, one trial at a time ("auto+serial" in the entries of 12-03)
+             random          random search, 2 at a time
+             tpe+serial+fractions  tpe+serial, ASHA over fold 0 on 10% and 30% of its rows, then the folds
+             gp              Optuna's GPSampler after a Sobol start, one at a time (needs the extra tuner[gp])
              skgp            a scikit-learn Gaussian process + expected improvement after a Sobol start (no torch)
-             auto+serial     auto, one trial at a time (an ALS fit already uses every executor core)
-             tpe+serial      tpe, one trial at a time
 Each tuner run is compared with each grid's own best: it reaches a grid's quality when a trial that ran all folds
 (its CV mean is the grid's avgMetrics quantity) has CV RMSE <= that grid's best + 0.002; the ratio is that
 time (seconds since the Tune run began; Spark start and data preparation excluded for every method) over the
@@ -28,7 +29,7 @@ takes the grids of an earlier entry of the same data instead of measuring them a
 
     python benchmarks/time_to_quality.py --data synthetic-1M --seeds 0,1,2,3,4
     python benchmarks/time_to_quality.py --data ml-latest-small --seeds 0,1,2,3,4
-    python benchmarks/time_to_quality.py --data synthetic-1M --ratings 20000 --seeds 0 --methods auto --trials 4
+    python benchmarks/time_to_quality.py --data synthetic-1M --ratings 20000 --seeds 0 --methods tpe+serial --trials 4
 """
 
 from __future__ import annotations
@@ -54,17 +55,24 @@ REG_RANGE = (0.01, 0.3)
 TOLERANCE = 0.002
 TARGET_RATIO = 0.33
 FRACTIONS = [0.1, 0.3]
-DEFAULT_METHOD = "auto"  # what SearchConfig() runs: search.sampler's default
+PARALLEL = 2  # trials at a time of the methods without "+serial": the executor's cores (the default before 12-04)
+#: Every method names its sampler and its concurrency, so that a later change of the defaults cannot change
+#: what an entry of the JSON measured. DEFAULT_METHOD is the one the defaults run for ALS (SearchConfig():
+#: sampler auto -> TPE; tuner.runner.resources: one trial at a time).
+DEFAULT_METHOD = "tpe+serial"
 METHODS = {
-    "auto": {"search": {"sampler": "auto"}, "scheduler": {"type": "asha"}},
-    "tpe": {"search": {"sampler": "tpe"}, "scheduler": {"type": "asha"}},
-    "random": {"search": {"sampler": "random"}, "scheduler": {"type": "asha"}},
-    "auto+fractions": {"search": {"sampler": "auto"}, "scheduler": {"type": "asha", "data_fractions": FRACTIONS}},
-    "gp": {"search": {"sampler": "gp"}, "scheduler": {"type": "asha"}},
-    "skgp": {"search": {"sampler": "skgp"}, "scheduler": {"type": "asha"}},
-    "auto+serial": {"search": {"sampler": "auto", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
     "tpe+serial": {"search": {"sampler": "tpe", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
+    "tpe": {"search": {"sampler": "tpe", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
+    "qmc": {"search": {"sampler": "qmc", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
+    "qmc+serial": {"search": {"sampler": "qmc", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
+    "random": {"search": {"sampler": "random", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
+    "tpe+serial+fractions": {"search": {"sampler": "tpe", "max_concurrent_trials": 1},
+                      "scheduler": {"type": "asha", "data_fractions": FRACTIONS}},
+    "gp": {"search": {"sampler": "gp", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
+    "skgp": {"search": {"sampler": "skgp", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
 }
+#: names the JSON's entries of 2026-12-03/04 used while ``auto`` meant TPE after a Sobol start (qmc)
+RENAMED = {"auto": "qmc", "auto+serial": "qmc+serial", "auto+fractions": "qmc+fractions"}
 MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
 OUT_NAME = "time_to_quality.json"
 
@@ -311,7 +319,19 @@ def read_entries(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     old = json.loads(path.read_text())
-    return old if isinstance(old, list) else legacy_entries(old)
+    return [current_names(e) for e in old] if isinstance(old, list) else legacy_entries(old)
+
+
+def current_names(e: dict) -> dict:
+    """An entry under today's method names and default: an entry whose search said ``sampler: auto`` ran
+    qmc (what auto meant until 2026-12-04) and is renamed by :data:`RENAMED`; ``default`` says whether the
+    method is today's :data:`DEFAULT_METHOD`, and ``default_when_measured`` keeps the flag the run wrote."""
+    e = dict(e)
+    if (e.get("search") or {}).get("search", {}).get("sampler") == "auto" and e["method"] in RENAMED:
+        e["method_when_measured"], e["method"] = e["method"], RENAMED[e["method"]]
+    e.setdefault("default_when_measured", e.get("default"))
+    e["default"] = e["method"] == DEFAULT_METHOD and not e.get("legacy")
+    return e
 
 
 def legacy_entries(old: dict) -> list[dict]:
@@ -320,7 +340,7 @@ def legacy_entries(old: dict) -> list[dict]:
     data = (f"synthetic-{n // 1_000_000}M" if n and n % 1_000_000 == 0 else f"synthetic-{n}" if n
             else old["data"].get("path"))
     g = old["grid"]
-    names = {"tuner TPE+ASHA": "tpe", "tuner random+ASHA": "random", "tuner TPE+ASHA+data fractions": "tpe+fractions"}
+    names = {"tuner TPE+ASHA": "tpe", "tuner random+ASHA": "random", "tuner TPE+ASHA+data fractions": "tpe+fractions"}  # 2 at a time
     out = []
     for label, m in old["methods"].items():
         seeds = [{"seed": r.get("seed"), "ratio": r.get("ratio_to_grid_cv"), "time_to_quality_s":
@@ -353,7 +373,7 @@ def parse_args(argv=None):
                    help="synthetic-1M | synthetic-5M (synthetic-<N>M) | ml-latest-small (read from $TUNER_MOVIELENS)")
     p.add_argument("--ratings", type=int, help="synthetic ratings; overrides the size in --data (toy runs)")
     p.add_argument("--grids", default=",".join(GRIDS), help="comma-separated subset of: " + ", ".join(GRIDS))
-    p.add_argument("--methods", default="auto,tpe,random,auto+fractions",
+    p.add_argument("--methods", default="tpe+serial,tpe,qmc",
                    help="comma-separated subset of: " + ", ".join(METHODS))
     p.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated search seeds (data and folds stay)")
     p.add_argument("--folds", type=int, default=3)
@@ -419,11 +439,14 @@ def main() -> int:
 
 
 def latest(entries: list[dict], data: str) -> dict[tuple[str, str], dict]:
-    """The latest entry per (grid, method) of ``data``."""
+    """The latest entry per (grid, method) of ``data`` measured against the latest measurement of each grid
+    (the same ``grid_cv_seconds``: that run's grid or a ``--reuse-grid`` of it), so one panel compares methods
+    that ran side by side, never against a grid timed on another day."""
     mine = [e for e in entries if e.get("data") == data]
     if any(not e.get("legacy") for e in mine):  # an older run's grid took another time: not on the same axis
         mine = [e for e in mine if not e.get("legacy")]
-    return {(e["grid"], e["method"]): e for e in mine}
+    grid_time = {e["grid"]: e["grid_cv_seconds"] for e in mine}  # the last one of each grid
+    return {(e["grid"], e["method"]): e for e in mine if e["grid_cv_seconds"] == grid_time[e["grid"]]}
 
 
 def plot(entries: list[dict], data: str, path: Path) -> None:
@@ -432,8 +455,10 @@ def plot(entries: list[dict], data: str, path: Path) -> None:
     chosen = latest(entries, data)
     grids = sorted({g for g, _ in chosen}, reverse=True)
     fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4.5), squeeze=False)
-    colors = dict(zip([*METHODS, "tpe+fractions"], ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red",
-                                                     "tab:brown", "tab:pink", "tab:cyan", "tab:olive"]))
+    palette = ["tab:blue", "tab:purple", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink", "tab:cyan",
+               "tab:olive", "tab:gray"]
+    names = [*METHODS, *sorted({m for _, m in chosen} - set(METHODS))]
+    colors = dict(zip(names, palette * 2))
     for ax, grid in zip(axes[0], grids):
         ref = None
         for (g, method), e in sorted(chosen.items()):

@@ -248,13 +248,15 @@ class SearchConfig(_Frozen):
     """How configurations are proposed."""
 
     type: Literal["optuna"] = "optuna"
-    # auto: a rule on the space and budget (tuner.search.samplers.choose_sampler); qmc: TPE after a Sobol start;
+    # auto: a rule on the space and budget (tuner.search.samplers.choose_sampler: TPE for every space measured);
+    # qmc: TPE after a Sobol start;
     # skgp: a Gaussian process on scikit-learn after a Sobol start (no torch); gp: Optuna's GPSampler after a
     # Sobol start (needs the extra tuner[gp], i.e. torch)
     sampler: Literal["auto", "tpe", "qmc", "random", "skgp", "gp"] = "auto"  # measured: docs/benchmarks.md
     num_samples: Annotated[int, Field(ge=1)] = 12
     seed: int = 0
-    max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None  # None: what the executors run at once
+    # None: 1 for ALS (a fit uses every executor core), else the executors' cores (tuner.runner.resources)
+    max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None
     metric: str | None = None  # None: the model's default objective
     mode: Literal["min", "max"] | None = None
     time_budget_s: Annotated[float, Field(gt=0)] | None = None

@@ -40,6 +40,9 @@ class ModelAdapter(ABC):
     #: False: trials ask the Spark service to run ``fit_fold``. True: ``prepare`` returns the data handle under
     #: ``TRIAL_DATA`` and each trial runs ``fit_fold`` in its own Ray worker (see :meth:`trial_resources`).
     trials_in_worker: ClassVar[bool] = False
+    #: True: one fit already runs a task on every executor core (ALS: user and item blocks =
+    #: ``defaultParallelism``), so by default trials run one at a time (``tuner.runner.resources``).
+    fit_uses_every_core: ClassVar[bool] = False
 
     def trial_resources(self, params: dict) -> dict:
         """What one trial asks Ray for when ``trials_in_worker`` (e.g. ``{"cpu": n_jobs}``)."""

@@ -45,6 +45,8 @@ def _implicit(model) -> bool:
 class SparkALS(ModelAdapter):
     """ALS with ``coldStartStrategy="drop"``: rows of users/items unseen in training are dropped and counted."""
 
+    fit_uses_every_core = True  # numUserBlocks = numItemBlocks = defaultParallelism (fit_fold)
+
     def prepare(self, ctx, data_cfg: Any) -> dict:
         from pyspark.sql import functions as F
 

@@ -482,8 +482,9 @@ def plot(entries: list[dict], data: str, path: Path) -> None:
         ax.axvline(TARGET_RATIO, color="red", linestyle=":", linewidth=1, label=f"{TARGET_RATIO}x grid CV time")
         ends = [p["cv_rmse"] for (g, _), e in chosen.items() if g == grid for s in e["seeds"]
                 for p in (s.get("best_so_far") or [])[-1:]]
-        lo = min([ref["grid_best"]["cv_rmse"], *ends])  # every seed's best stays in view
-        ax.set_ylim(lo - 0.005, ref["grid_best"]["cv_rmse"] + 0.06)
+        lo = min([ref["grid_best"]["cv_rmse"], *ends])  # every seed's end stays in view, low or high
+        hi = max([ref["grid_best"]["cv_rmse"] + 0.06, *(x + 0.005 for x in ends)])
+        ax.set_ylim(lo - 0.005, hi)
         ax.set_xlabel(f"time / grid {grid} CV time ({ref['grid_cv_seconds']:.0f} s)")
         ax.set_ylabel("best CV RMSE so far")
         ax.set_title(f"{data}, grid {grid}")

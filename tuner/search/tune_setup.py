@@ -19,14 +19,14 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
             continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
 
     Returns:
-        ray.tune.search.optuna.OptunaSearch
+        a ray.tune.search.optuna.OptunaSearch (:class:`tuner.search.resumable.ResumableOptunaSearch`)
     """
-    from ray.tune.search.optuna import OptunaSearch
-
     from tuner.search.samplers import build_sampler
 
-    return OptunaSearch(space=DefineByRun(params), metric=metric, mode=mode, sampler=build_sampler(cfg, params),
-                        **(study or {}))
+    from tuner.search.resumable import ResumableOptunaSearch
+
+    return ResumableOptunaSearch(space=DefineByRun(params), metric=metric, mode=mode,
+                                 sampler=build_sampler(cfg, params), **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

@@ -72,7 +72,7 @@ METHODS = {
     "skgp": {"search": {"sampler": "skgp", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
 }
 #: names the JSON's entries of 2026-12-03/04 used while ``auto`` meant TPE after a Sobol start (qmc)
-RENAMED = {"auto": "qmc", "auto+serial": "qmc+serial", "auto+fractions": "qmc+fractions"}
+RENAMED = {"auto": "qmc", "auto+serial": "qmc+serial"}
 MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
 OUT_NAME = "time_to_quality.json"
 
@@ -340,7 +340,8 @@ def legacy_entries(old: dict) -> list[dict]:
     data = (f"synthetic-{n // 1_000_000}M" if n and n % 1_000_000 == 0 else f"synthetic-{n}" if n
             else old["data"].get("path"))
     g = old["grid"]
-    names = {"tuner TPE+ASHA": "tpe", "tuner random+ASHA": "random", "tuner TPE+ASHA+data fractions": "tpe+fractions"}  # 2 at a time
+    # all three ran 2 trials at a time
+    names = {"tuner TPE+ASHA": "tpe", "tuner random+ASHA": "random", "tuner TPE+ASHA+data fractions": "tpe+fractions"}
     out = []
     for label, m in old["methods"].items():
         seeds = [{"seed": r.get("seed"), "ratio": r.get("ratio_to_grid_cv"), "time_to_quality_s":

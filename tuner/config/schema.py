@@ -249,9 +249,8 @@ class SearchConfig(_Frozen):
 
     type: Literal["optuna"] = "optuna"
     # auto: a rule on the space and budget (tuner.search.samplers.choose_sampler: TPE for every space measured);
-    # qmc: TPE after a Sobol start;
-    # skgp: a Gaussian process on scikit-learn after a Sobol start (no torch); gp: Optuna's GPSampler after a
-    # Sobol start (needs the extra tuner[gp], i.e. torch)
+    # qmc: TPE after a Sobol start; skgp: a Gaussian process on scikit-learn after a Sobol start (no torch);
+    # gp: Optuna's GPSampler after a Sobol start (needs the extra tuner[gp], i.e. torch)
     sampler: Literal["auto", "tpe", "qmc", "random", "skgp", "gp"] = "auto"  # measured: docs/benchmarks.md
     num_samples: Annotated[int, Field(ge=1)] = 12
     seed: int = 0

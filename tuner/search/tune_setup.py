@@ -21,9 +21,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
     Returns:
         a ray.tune.search.optuna.OptunaSearch (:class:`tuner.search.resumable.ResumableOptunaSearch`)
     """
-    from tuner.search.samplers import build_sampler
-
     from tuner.search.resumable import ResumableOptunaSearch
+    from tuner.search.samplers import build_sampler
 
     return ResumableOptunaSearch(space=DefineByRun(params), metric=metric, mode=mode,
                                  sampler=build_sampler(cfg, params), **(study or {}))

@@ -16,6 +16,30 @@ from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trial
 # Failed trials are reported by tuner (one line each, the reason in leaderboard.csv, the traceback in the
 # trial's error.txt); Tune's own tracebacks and its Tuner.restore hint would only bury that.
 _QUIET = ("ray.tune.execution.tune_controller", "ray.tune.tune", "ray.tune.analysis.experiment_analysis", "optuna")
+_STATE_LOGGER = "ray.tune.execution.experiment_state"
+
+
+class StagingRace(logging.Filter):
+    """Drops Tune's "Saving experiment state ... failed" when the upload only lost a file renamed under it.
+
+    Tune writes its state to a staging dir (``<uuid>-tmp-<name>`` files, renamed when complete) while the
+    previous background upload may still list that dir; the upload then fails on a temp file already renamed.
+    Nothing is lost (the next upload, and the final forced one at the end of the run, copy the renamed
+    file), but Tune logs it as an ERROR with a full traceback. Any other failure is still shown.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, FileNotFoundError) and "-tmp-" in str(exc))
+
+
+def quiet_tune_logs() -> None:
+    """Silence the Tune loggers tuner speaks for (:data:`_QUIET`) and the staging race; idempotent."""
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    state = logging.getLogger(_STATE_LOGGER)
+    if not any(isinstance(f, StagingRace) for f in state.filters):
+        state.addFilter(StagingRace())
 
 
 def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
@@ -39,8 +63,7 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
     from ray import tune
 
-    for name in _QUIET:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    quiet_tune_logs()
     trainable, concurrency = _trainable(exp, service, trial_data)
     patience = None
     if exp.search.patience:

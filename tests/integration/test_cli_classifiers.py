@@ -83,9 +83,11 @@ def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks):
 @pytest.mark.skipif(not TELCO.is_file(), reason="the Telco churn CSV is not on this machine")
 def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path, no_leaks, monkeypatch):
     """The second trial hangs on its second fold (in its own worker, not in Spark): trial.timeout_s stops it,
-    it is recorded as failed, and the run goes on."""
+    it is recorded as failed, and the run goes on. Spark's one executor holds every CPU of the Ray cluster
+    while it hands the table to Ray (``ray.data.from_spark`` waited forever for a free CPU there)."""
     monkeypatch.setenv("TUNER_INJECT_FAULT", "hang@fold1:trial=2")
     proc = run_cli("run", str(ROOT / "experiments" / "churn_sklearn.yaml"), *TINY, "--set", "trial.timeout_s=30",
+                   "--set", "ray.num_cpus=2", "--set", "spark.executor_cores=2",
                    "--set", "scheduler.type=fifo",  # every trial reaches fold 1, so the hang cannot be pruned away
                    "--set", "data.format=csv", "--set", f"data.path={TELCO}", "--set", "data.label=Churn",
                    "--set", f"output.dir={tmp_path / 'runs'}", cwd=tmp_path, timeout=600)

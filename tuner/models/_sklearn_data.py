@@ -1,4 +1,4 @@
-"""The sklearn path's data hand-over: Spark table -> Ray Dataset -> numpy arrays materialised once in the object store.
+"""The sklearn path's data hand-over: Spark table -> Arrow blocks in Ray -> numpy arrays, once, in the object store.
 
 Trials ``ray.get`` the arrays zero-copy (numeric float64, categorical fixed-width unicode, label, fold); only
 the rows of one fold are copied when a trial builds its frames.
@@ -29,7 +29,7 @@ def _to_arrays(blocks: list, numeric: list[str], categorical: list[str]) -> dict
 
 
 def table_to_object_store(train, test, numeric: list[str], categorical: list[str]):
-    """Hand the cleaned, split table from Spark to Ray: one ``ray.data.from_spark``, one materialisation.
+    """Hand the cleaned, split table from Spark to Ray once, and materialise it once as numpy arrays.
 
     Args:
         train: Spark frame with ``_fold``; test: Spark frame (gets fold ``TEST_FOLD``).
@@ -42,12 +42,35 @@ def table_to_object_store(train, test, numeric: list[str], categorical: list[str
 
     cols = [*numeric, *categorical, "_label", "_fold"]
     both = train.select(*cols).unionByName(test.withColumn("_fold", F.lit(TEST_FOLD)).select(*cols))
-    ds = ray.data.from_spark(both)
-    # the Arrow blocks as they are: no Ray Data execution (its autoscaling-coordinator actor, a detached actor,
-    # fails to load in this setting and restarts forever)
-    ref = _to_arrays.remote(ds.to_arrow_refs(), numeric, categorical)
-    ray.get(ref)  # materialised (zero-copy here) and errors raised before Spark may stop
+    blocks, release = _arrow_blocks(both)
+    try:
+        ref = _to_arrays.remote(blocks, numeric, categorical)
+        ray.get(ref)  # materialised (zero-copy here) and errors raised before Spark may stop
+    finally:
+        release()
     return ref
+
+
+def _arrow_blocks(df) -> tuple[list, object]:
+    """ObjectRefs of the frame's partitions as Arrow tables, and a function that frees Spark's cached copy.
+
+    This is ``ray.data.from_spark`` (RayDP 1.6.5's recoverable hand-over: the executors cache each partition's
+    Arrow bytes, one zero-CPU Ray task per partition fetches them) without its last step, Ray Data's
+    ``from_arrow_refs``: that runs one metadata task per block asking for 1 CPU, and while the Spark executors
+    hold every CPU of the cluster (one executor with all of a laptop's cores) those tasks wait forever. Nothing
+    here needs Ray Data: the blocks go straight to :func:`_to_arrays`.
+    """
+    from pyspark import StorageLevel
+    from raydp.spark.dataset import _fetch_arrow_table_from_executor
+
+    sc = df.sparkSession.sparkContext
+    writer = sc._jvm.org.apache.spark.sql.raydp.ObjectStoreWriter
+    info = writer.prepareRecoverableRDD(df._jdf, sc._getJavaStorageLevel(StorageLevel.MEMORY_AND_DISK))
+    rdd_id, locations, schema, agent = info.rddId(), info.locations(), info.schemaJson(), info.driverAgentUrl()
+    fetch = _fetch_arrow_table_from_executor.options(num_cpus=0)
+    blocks = [fetch.remote(f"raydp-executor-{locations[i]}", rdd_id, i, schema, agent)
+              for i in range(info.numPartitions())]
+    return blocks, lambda: writer.releaseRecoverableRDD(rdd_id)
 
 
 def fold_arrays(data, fold: int | None):

@@ -1,6 +1,6 @@
 """scikit-learn estimators from an allow-list, preprocessed by a ColumnTransformer, trials in their own Ray workers.
 
-Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (``ray.data.from_spark``)
+Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (RayDP's Arrow hand-over)
 and materialised as numpy arrays in the object store. Spark is then stopped so its executors' CPUs go to the
 trials, each of which asks Ray for ``n_jobs`` CPUs. Export: a skops file whose non-default types are listed
 in the model card and checked on load (only sklearn/numpy/scipy types are trusted).

@@ -128,9 +128,11 @@ def _trainable(exp: Experiment, service, trial_data):
 def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, patience=None, callbacks=(),
                name: str = "tune"):
     from ray import tune
+    from ray.tune.stopper import CombinedStopper
 
     from tuner.runner.progress import ProgressLine
     from tuner.search import make_scheduler, make_searcher
+    from tuner.search.budget import Budget
     from tuner.tracking import searcher_args
     from tuner.tracking.ray_metrics import TunerMetrics
 
@@ -138,14 +140,17 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
     several = objectives(exp)  # multi-objective: the searcher gets lists; the rest ranks by the primary metric
     goal = ([m for m, _ in several], [d for _, d in several]) if several else (metric, mode)
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
+    # not TuneConfig(time_budget_s): that kills the trials running at the deadline, losing their fits
+    budget = Budget(exp.search.time_budget_s) if exp.search.time_budget_s else None
+    stoppers = [s for s in (patience, budget) if s is not None]
     return tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=make_searcher(exp.search, exp.model.params, *goal, study=searcher_args(run_dir)),
+            search_alg=make_searcher(exp.search, exp.model.params, *goal, study=searcher_args(run_dir),
+                                     budget=budget),
             scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,
-            time_budget_s=exp.search.time_budget_s,
             reuse_actors=_reuse_actors(exp),
         ),
         run_config=tune.RunConfig(
@@ -153,10 +158,9 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
             storage_path=str(run_dir),
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=exp.trial.max_failures),
-            stop=patience,
+            stop=CombinedStopper(*stoppers) if len(stoppers) > 1 else stoppers[0] if stoppers else None,
             callbacks=[ProgressLine(exp.search.num_samples, exp.data.folds, metric, mode),
-                       TunerMetrics(exp.name, exp.data.folds, metric, mode), *([patience] if patience else []),
-                       *callbacks],
+                       TunerMetrics(exp.name, exp.data.folds, metric, mode), *stoppers, *callbacks],
         ),
     )
 

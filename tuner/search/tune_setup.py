@@ -9,7 +9,7 @@ from tuner.search.space import DefineByRun
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
-                  study: Mapping[str, Any] | None = None):
+                  study: Mapping[str, Any] | None = None, budget=None):
     """An OptunaSearch over ``params`` with the sampler of ``cfg`` (see :func:`tuner.search.samplers.build_sampler`).
 
     Args:
@@ -17,6 +17,7 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
             samplers handle several objectives).
         study: ``study_name`` and ``storage`` (an Optuna ``BaseStorage``) of the study to write to (or
             continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
+        budget: a :class:`tuner.search.budget.Budget`: no trial is suggested once it is spent; None: no budget.
 
     Returns:
         a ray.tune.search.optuna.OptunaSearch (:class:`tuner.search.resumable.ResumableOptunaSearch`)
@@ -25,7 +26,7 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
     from tuner.search.samplers import build_sampler
 
     return ResumableOptunaSearch(space=DefineByRun(params), metric=metric, mode=mode,
-                                 sampler=build_sampler(cfg, params), **(study or {}))
+                                 sampler=build_sampler(cfg, params), budget=budget, **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

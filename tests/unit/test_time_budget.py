@@ -45,9 +45,8 @@ def test_a_real_tune_run_keeps_the_steps_in_progress_and_starts_no_trial_after_t
     def trial(config):
         tid = tune.get_context().get_trial_id()
         for step in range(4):
-            (marks / f"{tid}-{step}.begin").touch()
+            (marks / f"{tid}-{step}").touch()  # a step begins
             time.sleep(0.7)  # a fold's fit
-            (marks / f"{tid}-{step}.end").touch()
             tune.report({"rmse": config["regParam"] * (4 - step), "folds_done": step + 1})
 
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20)
@@ -58,10 +57,10 @@ def test_a_real_tune_run_keeps_the_steps_in_progress_and_starts_no_trial_after_t
                                                     callbacks=[budget])).fit()
     finally:
         ray.shutdown()
-    begun = sorted(p.name[:-len(".begin")] for p in marks.glob("*.begin"))
-    ended = sorted(p.name[:-len(".end")] for p in marks.glob("*.end"))
-    assert begun == ended, "a step begun before the deadline was cut"
     steps = {r.metrics["trial_id"]: r.metrics["folds_done"] for r in grid}
+    begun = {tid: len(list(marks.glob(f"{tid}-*"))) for tid in steps}
+    # Tune's own time_budget_s stops the trials running at the deadline without their step's result
+    assert begun == steps, "a step begun before the deadline was not reported"
     assert 2 <= len(steps) < 10, f"trials kept starting after the budget: {len(steps)}"
     assert min(steps.values()) < 4, "no trial was stopped by the budget"
     assert all(r.error is None for r in grid)

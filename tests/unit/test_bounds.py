@@ -44,3 +44,19 @@ def test_branch_params_choices_and_fixed_values():
     assert hit.name == "LogisticRegression.C"
     assert hit.where == ("search_spaces/sklearn.yaml "
                          "params.estimator.branches.sklearn.linear_model.LogisticRegression.C")
+
+
+def test_a_bound_that_is_the_params_own_limit_is_no_hit():
+    """elasticNetParam 0..1 is the whole of its domain: a best of pure L2 (0) or L1 (1) says nothing to widen."""
+    from tuner.config import model_type
+
+    lr = {"regParam": LogUniformSpec(type="loguniform", low=0.0001, high=0.1),
+          "elasticNetParam": UniformSpec(type="uniform", low=0.0, high=1.0)}
+    best = {"regParam": 0.0001, "elasticNetParam": 0.00998}
+    family = model_type("spark-logreg")
+    assert [h.name for h in bound_hits(lr, best)] == ["regParam", "elasticNetParam"]  # no rules known: both
+    # regParam's limit is 0, not the range's 0.0001: that bound can still be widened
+    assert [h.name for h in bound_hits(lr, best, family=family)] == ["regParam"]
+    assert bound_hits(lr, {"regParam": 0.01, "elasticNetParam": 1.0}, family=family) == []
+    narrow = {"elasticNetParam": UniformSpec(type="uniform", low=0.2, high=0.8)}
+    assert [h.side for h in bound_hits(narrow, {"elasticNetParam": 0.2}, family=family)] == ["lower"]

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.config import Experiment, objective
+from tuner.config import Experiment, model_type, objective
 from tuner.config.ranking import ranking_plan, trial_metrics
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
@@ -155,7 +155,8 @@ def _warn_bounds(exp: Experiment, best_params: dict, echo, summary: dict) -> Non
     """Say when the best value of a searched range lies at or near its bound, naming the file and key to widen."""
     from tuner.search import bound_hits
 
-    hits = bound_hits(exp.model.params, best_params, origins=exp.model.param_origins)
+    hits = bound_hits(exp.model.params, best_params, origins=exp.model.param_origins,
+                      family=model_type(exp.model.type))
     summary["bound_hits"] = [h.to_dict() for h in hits]
     for h in hits:
         echo(f"[tuner] warning: {h.message}")

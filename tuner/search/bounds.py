@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from tuner.config.families import ModelType
 from tuner.config.schema import IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
 from tuner.search.space import branch_key
 
@@ -51,20 +52,23 @@ def _position(spec, value: float) -> float:
     return (value - low) / (high - low)
 
 
-def _ranges(params: Mapping[str, Any]):
-    """(flat name, spec, key path under ``params``) of every searched spec, branch params included."""
+def _ranges(params: Mapping[str, Any], family: ModelType | None):
+    """(flat name, spec, key path under ``params``, the family's rule for the param or None) of every searched
+    spec, branch params included."""
+    rules = family.params if family else {}
     for name, spec in params.items():
         if not is_space(spec):
             continue
-        yield name, spec, name
+        yield name, spec, name, rules.get(name)
         for choice, branch in (getattr(spec, "branches", None) or {}).items():
+            branch_rules = family.branch_params.get(choice, {}) if family else {}
             for sub, sub_spec in branch.items():
                 if is_space(sub_spec):
-                    yield branch_key(choice, sub), sub_spec, f"{name}.branches.{choice}.{sub}"
+                    yield branch_key(choice, sub), sub_spec, f"{name}.branches.{choice}.{sub}", branch_rules.get(sub)
 
 
 def bound_hits(params: Mapping[str, Any], best_params: Mapping[str, Any], space_file: str | None = None,
-               origins: Mapping[str, str] | None = None) -> list[BoundHit]:
+               origins: Mapping[str, str] | None = None, family: ModelType | None = None) -> list[BoundHit]:
     """The searched numeric params whose best value is at, or within 3% of the (log) range of, a bound.
 
     Args:
@@ -74,12 +78,14 @@ def bound_hits(params: Mapping[str, Any], best_params: Mapping[str, Any], space_
             ``params.<name>``. None: only the key path ``model.params.<name>`` is named.
         origins: per param, ``<file> <key path>`` where its range was written, overriding ``space_file`` (for
             a range the experiment file itself sets or overrides).
+        family: the model type, whose param rules say where a range cannot be widened: a bound that is the
+            param's own limit (``elasticNetParam`` 0..1) is no hit. None: every bound may be widened.
 
     Returns:
         One BoundHit per such param, in the order of the space. Choices and zero-width ranges never hit.
     """
     hits = []
-    for name, spec, key in _ranges(params):
+    for name, spec, key, rule in _ranges(params, family):
         if not isinstance(spec, (UniformSpec, LogUniformSpec, IntSpec, LogIntSpec)) or spec.low == spec.high:
             continue
         value = best_params.get(name)
@@ -87,8 +93,9 @@ def bound_hits(params: Mapping[str, Any], best_params: Mapping[str, Any], space_
             continue
         pos = _position(spec, float(value))
         side = "lower" if pos <= NEAR else "upper" if pos >= 1 - NEAR else None
-        if side is None:
-            continue
+        limit = None if rule is None else rule.min if side == "lower" else rule.max
+        if side is None or (limit is not None and limit == (spec.low if side == "lower" else spec.high)):
+            continue  # near no bound, or at the param's own limit (nothing to widen)
         where = (origins or {}).get(name) or (f"{space_file} params.{key}" if space_file else f"model.params.{key}")
         at = value == (spec.low if side == "lower" else spec.high)
         text = (BOUND_HIT if at else NEAR_BOUND).format(name=name, value=value, side=side, where=where, low=spec.low,

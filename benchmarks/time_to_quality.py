@@ -387,6 +387,8 @@ def parse_args(argv=None):
                    help="take the grids from the latest earlier entries of the same data instead of measuring them")
     p.add_argument("--out", type=Path, default=_common.RESULTS)
     p.add_argument("--plot-only", action="store_true", help="draw the PNG of --data from the JSON, run nothing")
+    p.add_argument("--until", help="with --plot-only: only entries dated up to this day (YYYY-MM-DD), drawn to "
+                                   "time_to_quality-<data>-<day>.png: the side-by-side run of an earlier day")
     args = p.parse_args(argv)
     args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     args.grids = [g.strip() for g in args.grids.split(",") if g.strip()]
@@ -409,7 +411,12 @@ def main() -> int:
     args = parse_args()
     path = args.out / OUT_NAME
     if args.plot_only:
-        plot(read_entries(path), data_label(args), args.out / f"time_to_quality-{data_label(args)}.png")
+        entries = read_entries(path)
+        name = f"time_to_quality-{data_label(args)}"
+        if args.until:
+            entries = [e for e in entries if e.get("legacy") or (e.get("date") or "")[:10] <= args.until]
+            name += f"-{args.until}"
+        plot(entries, data_label(args), args.out / f"{name}.png")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         grids = reused_grids(args, args.grids, read_entries(path)) if args.reuse_grid else \

@@ -235,8 +235,7 @@ def overrides(args, out_dir: str, name: str, trials: int | None, spark: bool = T
 
 def load(path: Path, args, out_dir: str, name: str, trials: int | None = None):
     """The experiment file with the benchmark's overrides. churn_sklearn.yaml keeps its own Spark block (1
-    executor x 1 core: Spark only reads and cleans there, and the hand-over to Ray needs a free CPU: with an
-    executor holding both cores of this machine, ``ray.data.from_spark`` waits forever)."""
+    executor x 1 core: Spark only reads and cleans there, then stops), as a user running that file would."""
     from tuner.config import load_experiment
 
     return load_experiment(path, overrides(args, out_dir, name, trials, spark=path != SK_EXPERIMENT))

@@ -212,8 +212,8 @@ def run_method(args, method: str, budget_s: float, out_dir: str, seed: int) -> d
         "tune_seconds": s.get("tune_seconds"),
         "trials": s.get("trials"),
         "stop_reason": s.get("stop_reason"),  # once the runner writes it
-        # overhead.py's ratio: Tune wall time over the trials' own work spread over the concurrency; the budget
-        # cuts running trials, whose last partial step is not in work_seconds
+        # overhead.py's ratio: Tune wall time over the trials' own work spread over the concurrency (since 1f20a19
+        # the budget lets a running trial finish its fold, so no partial step is left out of work_seconds)
         "overhead": round(s["tune_seconds"] / (s["work_seconds"] / s["concurrency"]), 3)
         if s.get("work_seconds") and s.get("tune_seconds") else None,
         "best_cv_rmse": curve[-1][1] if curve else None,

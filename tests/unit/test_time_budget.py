@@ -64,3 +64,18 @@ def test_a_real_tune_run_keeps_the_steps_in_progress_and_starts_no_trial_after_t
     assert 2 <= len(steps) < 10, f"trials kept starting after the budget: {len(steps)}"
     assert min(steps.values()) < 4, "no trial was stopped by the budget"
     assert all(r.error is None for r in grid)
+
+
+def test_the_output_says_why_the_search_stopped_early():
+    from tuner.config import load_experiment
+    from tuner.outputs import stop_line
+
+    exp = load_experiment("experiments/quickstart.yaml", ["search.num_samples=40", "search.time_budget_s=120",
+                                                          "search.patience=5"])
+    assert stop_line(exp.search, "num_samples", 40, 40) is None
+    assert stop_line(exp.search, "time_budget", 12, 40) == (
+        "[tuner] search stopped after 12 of 40 trials: search.time_budget_s=120 s was spent (trials running then "
+        "finished the fold they were in)")
+    assert stop_line(exp.search, "patience", 17, 40) == (
+        "[tuner] search stopped after 17 of 40 trials: 5 finished trials in a row did not improve the best CV "
+        "metric by more than 0.1% (search.patience)")

@@ -69,6 +69,26 @@ def rows_line(rows: dict) -> str:
             f"test {rows['test']:,}")
 
 
+def stop_line(search, reason: str, started: int, planned: int) -> str | None:
+    """One line on why the search stopped before ``search.num_samples`` trials, or None if it did not.
+
+    Args:
+        search: the experiment's ``search`` block (``time_budget_s``, ``patience``, ``patience_tolerance``).
+        reason: summary.json's ``stop_reason`` (``num_samples``, ``time_budget`` or ``patience``).
+        started, planned: how many trials ran, and how many the run planned (``num_samples``, or more after
+            ``tuner resume --more``).
+    """
+    if reason == "time_budget":
+        why = (f"search.time_budget_s={search.time_budget_s:g} s was spent (trials running then finished the fold "
+               "they were in)")
+    elif reason == "patience":
+        why = (f"{search.patience} finished trials in a row did not improve the best CV metric by more than "
+               f"{search.patience_tolerance:.1%} (search.patience)")
+    else:
+        return None
+    return f"[tuner] search stopped after {started} of {planned} trials: {why}"
+
+
 def failure_reasons(rows: list[TrialRow]) -> dict[str, int]:
     """Distinct failure reasons with how many trials hit each."""
     return dict(Counter(r.error for r in rows if r.status == "failed"))

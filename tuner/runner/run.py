@@ -11,7 +11,8 @@ from tuner.config.ranking import ranking_plan, trial_metrics
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
 from tuner.outputs import (RunResult, base_summary, counts, failure_reasons, new_run_dir, ranked_test_summary,
-                           read_run_experiment, rows_line, rows_summary, trial_rows, versions, write_run_dir)
+                           read_run_experiment, rows_line, rows_summary, stop_line, trial_rows, versions,
+                           write_run_dir)
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
@@ -135,6 +136,8 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
     s.update(trials=counts(result.rows), concurrency=concurrency,
              trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
              work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
+    if line := stop_line(exp.search, s["stop_reason"], len(result.rows), s["num_samples"]):
+        echo(line)
     best = choose_best(exp, result.rows, s, echo)
     if s["trials"]["unfinished"] > 0:
         s["status"] = "interrupted"

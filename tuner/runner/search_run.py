@@ -96,13 +96,15 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
              f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time"
              + (f"; objectives {goal}" if goal else ""))
         tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks)
-    tuner.fit()
+    ran = len(tuner.fit())  # trials of this Tune experiment
     trials = load_run_trials(run_dir)
     if all(t.status in ("TERMINATED", "ERROR") for t in trials):  # not after Ctrl-C: resume tells the unfinished
         close_stale_trials(run_dir)  # a trial Optuna asked for but Tune never ran is not left RUNNING
     budget = exp.search.time_budget_s
+    # the budget stops *starting* trials: it is the reason only where fewer than num_samples ran
     reason = ("patience" if patience and patience.triggered else
-              "time_budget" if budget and time.monotonic() - t0 >= budget else "num_samples")
+              "time_budget" if budget and time.monotonic() - t0 >= budget and ran < exp.search.num_samples else
+              "num_samples")
     return trials, concurrency, reason
 
 

@@ -89,7 +89,9 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
 
     # TPE, seed 0: the six configurations the RMSE check below was calibrated with (with the default `auto`,
     # the Sobol start of a 6-trial run on this tiny file found a best of test RMSE 0.69 on 2026-12-03)
-    proc = run_cli("run", str(cfg), "--set", "search.num_samples=6", "--set", "search.sampler=tpe", cwd=ROOT)
+    # a budget the run never spends: the trials run as without one, and the search ends for num_samples
+    proc = run_cli("run", str(cfg), "--set", "search.num_samples=6", "--set", "search.sampler=tpe",
+                   "--set", "search.time_budget_s=3600", cwd=ROOT)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -100,6 +102,7 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     summary = json.loads((run_dir / "summary.json").read_text())
     assert SUMMARY_KEYS <= set(summary)
     assert summary["status"] == "completed"
+    assert summary["stop_reason"] == "num_samples" and "search stopped" not in proc.stdout
     rows = summary["rows"]
     assert rows["read"] == read
     assert {k: rows["dropped"][k] for k in planted} == planted

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -95,6 +97,14 @@ def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path,
     (run_dir,) = run_dirs(tmp_path / "runs")
     board = (run_dir / "leaderboard.csv").read_text()
     assert "ran past trial.timeout_s=30" in board, board
+    # trial actors are reused (2 at a time, 4 trials), but never the timed-out trial's: its hung fit dies with it
+    pids = {}
+    for path in run_dir.glob("tune/*/result.json"):
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        pids[lines[-1]["trial_id"]] = {line["trial_pid"] for line in lines}
+    (failed,) = [r["trial_id"] for r in csv.DictReader(io.StringIO(board)) if r["status"] == "failed"]
+    assert len(pids) == 4 and summary["trial_actors"] < 4, (pids, summary["trial_actors"])
+    assert all(not (pids[failed] & p) for t, p in pids.items() if t != failed), pids
     rows = summary["rows"]
     assert rows["read"] == 7043 and rows["missing_values"] == {"TotalCharges": 11}  # blank strings, imputed
     assert rows["ignored_id_like"] == ["customerID"] and rows["positive_label"] == "Yes"

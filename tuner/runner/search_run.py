@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from tuner.config import Experiment, model_type, objective
+from tuner.config import Experiment, objective
 from tuner.config.objectives import objectives
 from tuner.config.ranking import trial_metrics
 from tuner.outputs import MORE_PREFIX, load_run_trials, tune_dirs
@@ -153,7 +153,12 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
             scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,
-            reuse_actors=_reuse_actors(exp),
+            # A finished or pruned trial's actor takes the next trial: a new Ray worker per trial costs ~1-2 s,
+            # most of the Tune time of a small sklearn search. Safe: a function trainable reports synchronously,
+            # so a trial ASHA stops is parked in tune.report with its fit returned (no Spark job of its group
+            # runs; an in-worker fit's thread was joined), and reset_config joins that thread or starts a fresh
+            # actor. Tune never reuses a failed or timed-out trial's actor: a hung fit's thread ends with it.
+            reuse_actors=True,
         ),
         run_config=tune.RunConfig(
             name=name,
@@ -165,18 +170,6 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
                        TunerMetrics(exp.name, exp.data.folds, metric, mode), *stoppers, *callbacks],
         ),
     )
-
-
-def _reuse_actors(exp: Experiment) -> bool:
-    """Reuse a finished or pruned trial's actor for the next trial when its trials only wait on the service.
-
-    Safe because a function trainable reports synchronously: a trial's thread is parked inside ``tune.report``
-    (its fit has returned, no Spark job of its group runs) when ASHA stops it, and Tune's ``reset_config``
-    joins that thread (``TUNE_FUNCTION_THREAD_TIMEOUT_S``) and starts a fresh actor if it did not end. A
-    failed or timed-out trial's actor is never reused. Trials that fit in their own worker (sklearn) keep a
-    fresh actor each: an overrunning fit's daemon thread lives until its process exits.
-    """
-    return not model_type(exp.model.type).adapter.trials_in_worker
 
 
 def _steps(exp: Experiment) -> str:

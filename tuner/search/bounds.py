@@ -93,9 +93,11 @@ def bound_hits(params: Mapping[str, Any], best_params: Mapping[str, Any], space_
             continue
         pos = _position(spec, float(value))
         side = "lower" if pos <= NEAR else "upper" if pos >= 1 - NEAR else None
+        if side is None:
+            continue
         limit = None if rule is None else rule.min if side == "lower" else rule.max
-        if side is None or (limit is not None and limit == (spec.low if side == "lower" else spec.high)):
-            continue  # near no bound, or at the param's own limit (nothing to widen)
+        if limit is not None and limit == (spec.low if side == "lower" else spec.high):
+            continue  # the param's own limit: nothing to widen
         where = (origins or {}).get(name) or (f"{space_file} params.{key}" if space_file else f"model.params.{key}")
         at = value == (spec.low if side == "lower" else spec.high)
         text = (BOUND_HIT if at else NEAR_BOUND).format(name=name, value=value, side=side, where=where, low=spec.low,

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +30,15 @@ def marked_processes() -> dict[int, str]:
 def run_dirs(output_dir: Path) -> list[Path]:
     """The run directories under ``output.dir`` (beside them: the default MLflow store, mlflow.db and mlartifacts/)."""
     return sorted(p for p in output_dir.iterdir() if (p / "experiment.yaml").is_file())
+
+
+def trial_results(run_dir: Path) -> dict[str, list[dict]]:
+    """Every reported result of each trial of a run, from Tune's ``tune/*/result.json``, by trial id."""
+    results = {}
+    for path in run_dir.glob("tune/*/result.json"):
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        results[lines[-1]["trial_id"]] = lines
+    return results
 
 
 def cli_env() -> dict[str, str]:

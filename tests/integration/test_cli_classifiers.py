@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import ROOT, run_cli, run_dirs
+from tests.integration.conftest import ROOT, run_cli, run_dirs, trial_results
 
 from tests.shared_data import TELCO
 
@@ -98,10 +98,7 @@ def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path,
     board = (run_dir / "leaderboard.csv").read_text()
     assert "ran past trial.timeout_s=30" in board, board
     # trial actors are reused (2 at a time, 4 trials), but never the timed-out trial's: its hung fit dies with it
-    pids = {}
-    for path in run_dir.glob("tune/*/result.json"):
-        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-        pids[lines[-1]["trial_id"]] = {line["trial_pid"] for line in lines}
+    pids = {t: {line["trial_pid"] for line in lines} for t, lines in trial_results(run_dir).items()}
     (failed,) = [r["trial_id"] for r in csv.DictReader(io.StringIO(board)) if r["status"] == "failed"]
     assert len(pids) == 4 and summary["trial_actors"] < 4, (pids, summary["trial_actors"])
     assert all(not (pids[failed] & p) for t, p in pids.items() if t != failed), pids

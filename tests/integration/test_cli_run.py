@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.integration.conftest import ROOT, run_cli, run_dirs
+from tests.integration.conftest import ROOT, run_cli, run_dirs, trial_results
 
 
 SUMMARY_KEYS = {"experiment", "status", "metric", "mode", "best_params", "best_cv_metric", "test_metrics",
@@ -58,10 +58,7 @@ def experiment(tmp_path, **data):
 def _no_fit_of_a_stopped_trial_runs_after_it(run_dir, calls: dict) -> None:
     """With reused trial actors: each trial's fits (the Spark service's log per job group) all ended before
     its last report, one fit per report, and a reused actor's next trial started only after them."""
-    results = {}
-    for path in run_dir.glob("tune/*/result.json"):
-        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-        results[lines[-1]["trial_id"]] = lines
+    results = trial_results(run_dir)
     assert set(calls) == set(results)
     by_pid: dict[int, list[tuple[float, float]]] = {}
     for trial, lines in results.items():

@@ -59,6 +59,9 @@ FIXED_PARAM = "{key} must be a fixed value, not a search space: {why}"
 SCALAR = "a number, a string or true/false"
 PARAM_VALUE = "a number, a string, true/false or a search space mapping like {type: int, low: 1, high: 10}"
 
+START_NOT_IN_SPACE = "{key} must be a value the search space can draw ({space}), got {got}"
+START_OTHER_BRANCH = ("{name} belongs to the {value!r} branch of {choice}, but this start chooses {got}: set "
+                      "{choice} to that branch in the same start, or leave {name} out")
 SPACE_NOT_FOUND = "{key} {name!r}: no search space file found; looked for {places}"
 SPACE_KIND = "{key} {space!r} draws {draws}, but {name} must be {expected} (use type: {fix})"
 NOTHING_TO_TUNE = ("{key} has nothing to tune: name a search space in model.space or make a param a space, "

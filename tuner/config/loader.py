@@ -14,6 +14,7 @@ from tuner.config._pydantic import validate
 from tuner.config.objectives import check_objectives, resolved_objective
 from tuner.config.schema import Experiment
 from tuner.config.spaces import find_search_space, load_space, not_found
+from tuner.config.starts import resolve_starts
 
 
 def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experiment:
@@ -44,6 +45,7 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
     mt = model_type(exp, where)
 
     space_params: dict[str, Any] = {}
+    space_starts: list[dict[str, Any]] = []
     space_where = where
     name = raw["model"].get("space", mt.default_space)  # a validated model block came as a mapping
     if name is not None:
@@ -51,7 +53,7 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
         if found is None and exp.model.space is not None:
             raise not_found(name, path, where)
         if found is not None:
-            space_params, space_where = load_space(found, mt.name)
+            space_params, space_starts, space_where = load_space(found, mt.name)
 
     params = {**space_params, **exp.model.params}
     origins = {k: (space_where, "params") for k in space_params}
@@ -61,9 +63,14 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
     check_objectives(exp, mt, where)
     written = {k: f"{_shown(w.file)} {prefix}.{k}" for k, (w, prefix) in origins.items()}
 
+    if exp.model.starts is None:
+        starts = resolve_starts(space_starts, params, space_where, "starts", strict=False)
+    else:
+        starts = resolve_starts(exp.model.starts, params, where, "model.starts", strict=True)
+
     metric, mode = resolved_objective(exp, mt)
     return exp.model_copy(update={
-        "model": exp.model.model_copy(update={"space": None, "params": params,
+        "model": exp.model.model_copy(update={"space": None, "params": params, "starts": starts,
                                               "param_origins": {**written, **exp.model.param_origins}}),
         "search": exp.search.model_copy(update={"metric": metric, "mode": mode}),
     })

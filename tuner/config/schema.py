@@ -110,6 +110,8 @@ ParamValue = Annotated[
     ],
     Discriminator(_param_kind, custom_error_type="param_value", custom_error_message=f"must be {PARAM_VALUE}"),
 ]
+#: a value in a known-good start (``starts:``): a choice's value or a number
+StartValue = Union[bool, int, float, str]
 SPACE_TYPES = ("uniform", "loguniform", "int", "logint", "choice")
 ChoiceSpec.model_rebuild()
 
@@ -220,6 +222,9 @@ class ModelConfig(_Frozen):
     # Set by load_experiment, not by hand: per param, "<file> <key path>" where its value was written (the
     # search-space file or the experiment file), so a warning can name the file to edit.
     param_origins: dict[str, str] = {}
+    # known-good configurations tried first (tuner.config.starts); None: the search space file's, [] none.
+    # After load_experiment: the resolved list (searched flat names -> values the space can draw).
+    starts: list[dict[str, StartValue]] | None = None
 
 
 class ObjectiveConfig(_Frozen):

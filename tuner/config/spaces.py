@@ -9,14 +9,16 @@ from typing import Any
 from tuner.config import _yaml
 from tuner.config._errors import MUST_BE, NOT_A_MAPPING, SPACE_NOT_FOUND, ConfigError, Where, show
 from tuner.config._pydantic import validate
-from tuner.config.schema import ParamValue, _Frozen
+from tuner.config.schema import ParamValue, StartValue, _Frozen
 
 
 class SearchSpaceFile(_Frozen):
-    """A ``search_spaces/*.yaml`` file: the model type it is for, and a spec (or fixed value) per param."""
+    """A ``search_spaces/*.yaml`` file: the model type it is for, a spec (or fixed value) per param, and
+    known-good configurations to try first (:mod:`tuner.config.starts`)."""
 
     model: str
     params: dict[str, ParamValue]
+    starts: list[dict[str, StartValue]] = []
 
 
 def candidates(name: str, experiment_file: str | Path | None = None) -> list[str]:
@@ -52,11 +54,11 @@ def find_search_space(name: str, experiment_file: str | Path | None = None) -> P
     return next((Path(p) for p in candidates(name, experiment_file) if os.path.isfile(p)), None)
 
 
-def load_space(path: Path, model_type: str) -> tuple[dict[str, Any], Where]:
+def load_space(path: Path, model_type: str) -> tuple[dict[str, Any], list[dict[str, Any]], Where]:
     """Read and validate a search-space file for ``model_type``.
 
     Returns:
-        The params (specs and fixed values) and the Where that names the file in messages.
+        The params (specs and fixed values), the starts as written, and the Where that names the file.
 
     Raises:
         ConfigError: naming the space file and the key path in it.
@@ -69,7 +71,7 @@ def load_space(path: Path, model_type: str) -> tuple[dict[str, Any], Where]:
     if space.model != model_type:
         expected = f"{model_type!r} (the experiment's model.type)"
         raise where.error("model", MUST_BE.format(key="model", expected=expected, got=show(space.model)))
-    return dict(space.params), where
+    return dict(space.params), list(space.starts), where
 
 
 def not_found(name: str, experiment_file: str | Path, where: Where) -> ConfigError:

@@ -7,8 +7,10 @@ from typing import Any, Mapping
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
-from tuner.config.families import short_name
 from tuner.config.schema import ChoiceSpec, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
+from tuner.config.starts import branch_key, flat_space
+
+__all__ = ["DefineByRun", "branch_key", "flat_space", "suggest", "to_distribution"]
 
 
 def to_distribution(spec) -> BaseDistribution:
@@ -44,28 +46,6 @@ def suggest(trial: optuna.Trial, name: str, spec) -> Any:
     if isinstance(dist, IntDistribution):
         return trial.suggest_int(name, dist.low, dist.high, step=dist.step, log=dist.log)
     return trial.suggest_categorical(name, dist.choices)
-
-
-def branch_key(choice: Any, param: str) -> str:
-    """The flat name of a branch param: ``RandomForestClassifier.max_depth`` for choice
-    ``sklearn.ensemble.RandomForestClassifier`` (the last dotted part of the choice, then the param)."""
-    return f"{short_name(choice)}.{param}"
-
-
-def flat_space(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Every searched name with its spec, branch params included under :func:`branch_key` names.
-
-    Returns:
-        name -> spec, in declaration order (a choice before its branches).
-    """
-    out: dict[str, Any] = {}
-    for name, spec in params.items():
-        if not is_space(spec):
-            continue
-        out[name] = spec
-        for choice, branch in (getattr(spec, "branches", None) or {}).items():
-            out.update({branch_key(choice, k): v for k, v in branch.items() if is_space(v)})
-    return out
 
 
 class DefineByRun:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tuner.config.schema import SchedulerConfig, SearchConfig
 from tuner.search.space import DefineByRun
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
-                  study: Mapping[str, Any] | None = None, budget=None):
+                  study: Mapping[str, Any] | None = None, budget=None, starts: Sequence[Mapping[str, Any]] = ()):
     """An OptunaSearch over ``params`` with the sampler of ``cfg`` (see :func:`tuner.search.samplers.build_sampler`).
 
     Args:
@@ -18,6 +18,9 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
         study: ``study_name`` and ``storage`` (an Optuna ``BaseStorage``) of the study to write to (or
             continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
         budget: a :class:`tuner.search.budget.Budget`: no trial is suggested once it is spent; None: no budget.
+        starts: known-good configurations (``model.starts``) the study tries first, before the sampler's own
+            picks (Optuna's ``enqueue_trial``, through Ray's ``points_to_evaluate``); a param a start leaves
+            out is drawn by the sampler. Pass them to a new study only: a resumed or continued one has them.
 
     Returns:
         a ray.tune.search.optuna.OptunaSearch (:class:`tuner.search.resumable.ResumableOptunaSearch`)
@@ -26,7 +29,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
     from tuner.search.samplers import build_sampler
 
     return ResumableOptunaSearch(space=DefineByRun(params), metric=metric, mode=mode,
-                                 sampler=build_sampler(cfg, params), budget=budget, **(study or {}))
+                                 sampler=build_sampler(cfg, params), budget=budget,
+                                 points_to_evaluate=[dict(s) for s in starts] or None, **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

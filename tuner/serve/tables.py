@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from tuner.serve._arrow import column_numpy
 from tuner.serve.errors import ServeError
 from tuner.serve.store import read_parquet
+from tuner.safe_io import atomic_path, write_error
 
 __all__ = ["FORMATS", "id_column", "read_table", "require_columns", "write_table"]
 
@@ -40,12 +41,25 @@ def read_table(path: str | Path) -> pa.Table:
         raise ServeError(f"{p}: cannot read it as {_format(p)} ({str(exc).splitlines()[0]}).") from None
 
 
-def write_table(table: pa.Table, path: str | Path) -> Path:
-    """Write ``table`` as CSV or Parquet (by the extension of ``path``); parent folders are created."""
+def write_table(table: pa.Table, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``table`` as CSV or Parquet (``fmt``, else by the extension of ``path``); parent folders are created.
+
+    The file appears whole or not at all: it is written under a temporary name and renamed (a full disk leaves
+    no truncated output, and an existing file its old content).
+
+    Raises:
+        ServeError: ``path`` is a folder, has an unknown extension, or cannot be written (full disk, no access).
+    """
     p = Path(path).expanduser()
-    fmt = _format(p)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    pcsv.write_csv(table, p) if fmt == "csv" else pq.write_table(table, p)
+    if p.is_dir():
+        raise ServeError(f"{p}: is a folder; give --out a file name ending in .csv or .parquet.")
+    fmt = fmt or _format(p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(p) as tmp:
+            pcsv.write_csv(table, tmp) if fmt == "csv" else pq.write_table(table, tmp)
+    except OSError as exc:
+        raise ServeError(write_error(p, exc).message) from None
     return p
 
 

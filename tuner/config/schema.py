@@ -354,8 +354,11 @@ class TrackingConfig(_Frozen):
     def _has_scheme(cls, v: str | None) -> str | None:
         import re
 
-        from tuner.config._errors import TRACKING_URI  # here, not in the module's import line: a merge-friendly add
+        from tuner.config._errors import TRACKING_SECRET, TRACKING_URI  # merge-friendly: not in the import line
+        from tuner.config.secrets import has_secret, redact_uri
 
+        if v is not None and has_secret(v):
+            raise ValueError(TRACKING_SECRET.format(got=redact_uri(v)))
         if v is not None and not re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:|databricks$)", v):
             raise ValueError(TRACKING_URI.format(got=v))
         return v

@@ -14,8 +14,8 @@ import pyarrow as pa
 from tuner.serve.errors import ServeError
 from tuner.serve.factors import AlsFactors, load_factors
 from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
+from tuner.serve.tables import add_column, id_column, read_table, require_columns, write_table
 from tuner.serve.trust import load_skops_file
-from tuner.serve.tables import id_column, read_table, require_columns, write_table
 
 __all__ = ["PREDICTION", "PROBABILITY", "SKOPS_FILE", "SKLEARN_TYPE", "predict", "predict_als",
            "predict_sklearn", "als_scores", "load_skops"]
@@ -49,7 +49,7 @@ def predict_als(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, dict
     empty = ~(uvalid & ivalid)
     pred[empty] = np.nan
     counts.update(empty_id=int(empty.sum()), nan=int(np.isnan(pred).sum()))
-    return table.append_column(PREDICTION, pa.array(pred, pa.float32())), counts
+    return add_column(table, PREDICTION, pa.array(pred, pa.float32()), where), counts
 
 
 def load_skops(folder: Path):
@@ -85,7 +85,7 @@ def predict_sklearn(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, 
         raise ServeError(f"{model.root}: the model card lists no input_columns; re-export the model.")
     pipeline = load_skops(model.native)
     proba = pipeline.predict_proba(_features(table, spec["numeric"], spec["categorical"], where))[:, 1]
-    return table.append_column(PROBABILITY, pa.array(proba, pa.float64())), {"nan": int(np.isnan(proba).sum())}
+    return add_column(table, PROBABILITY, pa.array(proba, pa.float64()), where), {"nan": int(np.isnan(proba).sum())}
 
 
 def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path) -> dict:

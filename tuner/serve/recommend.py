@@ -86,6 +86,9 @@ class Recommender:
                 return popular_items(self.model.root, k), True
             raise ServeError(f"user {user} is not in the model (it had no training ratings); pass --fallback "
                              "popular to answer with the most-rated items.")
+        if vec.shape[0] != self.items.matrix.shape[1]:
+            raise ServeError(f"{self.model.native}: user factors of rank {vec.shape[0]}, item factors of rank "
+                             f"{self.items.matrix.shape[1]}; not one ALS model's factors.")
         scores = self.items.matrix @ vec
         if not include_seen:
             rows = self.items.rows(self.seen.one(user))

@@ -9,12 +9,13 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from tuner.errors import shorten
 from tuner.serve._arrow import column_numpy
 from tuner.serve.errors import ServeError
 from tuner.serve.store import read_parquet
 from tuner.safe_io import atomic_path, write_error
 
-__all__ = ["FORMATS", "id_column", "read_table", "require_columns", "write_table"]
+__all__ = ["FORMATS", "add_column", "id_column", "read_table", "require_columns", "write_table"]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -37,8 +38,10 @@ def read_table(path: str | Path) -> pa.Table:
         raise ServeError(f"{p}: no such input file.")
     try:
         return pcsv.read_csv(p) if _format(p) == "csv" else read_parquet(p)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ServeError(f"{p}: cannot read it as {_format(p)} ({str(exc).splitlines()[0]}).") from None
+    except (pa.ArrowException, OSError, KeyError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ServeError(f"{p}: cannot read it as {_format(p)} ({shorten(first.encode('ascii', 'replace').decode())})."
+                         ) from None
 
 
 def write_table(table: pa.Table, path: str | Path, fmt: str | None = None) -> Path:
@@ -64,11 +67,22 @@ def write_table(table: pa.Table, path: str | Path, fmt: str | None = None) -> Pa
 
 
 def require_columns(table: pa.Table, names, where) -> None:
-    """Raise ServeError naming every column of ``names`` that ``table`` lacks, and the columns it has."""
+    """Raise ServeError naming every column of ``names`` that ``table`` lacks (or has twice), and the columns it has."""
+    twice = [n for n in names if table.column_names.count(n) > 1]
+    if twice:
+        raise ServeError(f"{where}: column {twice[0]!r} appears {table.column_names.count(twice[0])} times; "
+                         "each column must be named once.")
     missing = [n for n in names if n not in table.column_names]
     if missing:
         raise ServeError(f"{where}: missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
                          f" (the file has: {', '.join(table.column_names) or 'no columns'}).")
+
+
+def add_column(table: pa.Table, name: str, values: pa.Array, where) -> pa.Table:
+    """``table`` with a new column ``name``; refused if the input already has one (the output would hold two)."""
+    if name in table.column_names:
+        raise ServeError(f"{where}: already has a column {name!r}, which the output adds; rename or drop it.")
+    return table.append_column(name, values)
 
 
 def id_column(table: pa.Table, name: str, where, allow_null: bool = False) -> tuple[np.ndarray, np.ndarray]:

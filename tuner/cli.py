@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tuner.errors import EXIT_USAGE
+from tuner.errors import EXIT_USAGE, MESSAGE_LIMIT, shorten
 
 _EPILOG = """examples:
   tuner validate experiments/quickstart.yaml
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         found = find_tuner_error(exc)  # also inside a Ray worker's wrapped exception
         if found is None:
             raise
-        print(f"error: {found}", file=sys.stderr)
+        print(f"error: {shorten(str(found), MESSAGE_LIMIT)}", file=sys.stderr)
         return found.exit_code
 
 

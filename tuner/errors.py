@@ -7,10 +7,17 @@ All of them pickle with their message, so they cross Ray process boundaries inta
 
 from __future__ import annotations
 
-__all__ = ["EXIT_FAILED", "EXIT_USAGE", "TunerError", "UserError", "find_tuner_error"]
+__all__ = ["EXIT_FAILED", "EXIT_USAGE", "MESSAGE_LIMIT", "TunerError", "UserError", "find_tuner_error", "shorten"]
 
 EXIT_USAGE = 2  # a user mistake: a wrong config, argument, path or input file
 EXIT_FAILED = 1  # the run itself failed (every trial failed, Spark could not start, ...)
+MESSAGE_LIMIT = 2000  # characters of one error line; a value shown in it is cut to far less (shorten)
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters, saying how many were cut: a value a file or an input holds (a
+    megabyte string, the first line of a data file) never floods a message, nor shows a secret whole."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
 class TunerError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -23,10 +24,45 @@ def auth_token() -> str | None:
         return None
 
 
-def auth_headers() -> dict[str, str]:
-    """``{"Authorization": "Bearer <token>"}``, or ``{}`` when there is no token (auth disabled)."""
+PLAIN_HTTP_TOKEN = ("[tuner] warning: the cluster token goes to {host} over plain http: anyone on the network path "
+                    "can read it and run code on the cluster. Use https (a TLS proxy in front of the dashboard) or "
+                    "an SSH tunnel (ssh -L 8265:localhost:8265 {host_only}, then --address http://127.0.0.1:8265).")
+
+
+def plain_http_warning(url: str) -> str | None:
+    """The warning for sending a token to ``url``: plain http to a host that is not this machine; else None."""
+    import ipaddress
+
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:  # a name, not an address
+        pass
+    return PLAIN_HTTP_TOKEN.format(host=parts.netloc, host_only=host)
+
+
+def auth_headers(url: str | None = None, warn=None) -> dict[str, str]:
+    """``{"Authorization": "Bearer <token>"}``, or ``{}`` when there is no token (auth disabled).
+
+    Args:
+        url: where the header goes; plain http to another machine prints :func:`plain_http_warning` once.
+        warn: where that line goes (default: stderr).
+    """
     token = auth_token()
-    return {"Authorization": f"Bearer {token}"} if token else {}
+    if not token:
+        return {}
+    line = plain_http_warning(url) if url else None
+    if line and line not in _WARNED:
+        _WARNED.add(line)
+        (warn or (lambda s: print(s, file=sys.stderr)))(line)
+    return {"Authorization": f"Bearer {token}"}
+
+
+_WARNED: set[str] = set()
 
 
 def http_url(address: str) -> str:
@@ -42,7 +78,7 @@ def get_json(dashboard_url: str, path: str, params: dict | None = None, timeout:
         ClusterError: not reachable, or 401/403 (with how to give the token).
     """
     url = http_url(dashboard_url) + path + (("?" + urllib.parse.urlencode(params, doseq=True)) if params else "")
-    req = urllib.request.Request(url, headers={"Accept": "application/json", **auth_headers()})
+    req = urllib.request.Request(url, headers={"Accept": "application/json", **auth_headers(url)})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read().decode())

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tuner.errors import UserError
+from tuner.errors import MESSAGE_LIMIT, UserError, shorten
 
 MUST_BE = "{key} must be {expected}, got {got}"
 REQUIRED = "{key} is required"
@@ -28,6 +28,11 @@ UNREADABLE = "cannot be read: {reason}"
 YAML_SYNTAX = "YAML syntax error: {problem}"
 YAML_STARTED = " ({context} started at line {line}, column {column})"
 DUPLICATE_KEY = "found duplicate key {key!r}"
+TOO_LARGE = "is larger than {limit} bytes, too large for an experiment file"
+TOO_MANY_NODES = ("holds more than {limit} values once its aliases are expanded (an alias bomb?); an experiment "
+                  "file needs far fewer")
+TOO_DEEP = "nests deeper than {limit} levels at line {line}; an experiment file needs far fewer"
+RECURSIVE_ALIAS = "alias *{name} at line {line} refers to the collection it is in"
 NOT_A_MAPPING = "the top level must be a mapping of keys ({keys}), got {got}"
 
 BAD_OVERRIDE = "--set {item!r} must be KEY=VALUE, e.g. --set search.num_samples=40"
@@ -111,7 +116,7 @@ class Where:
             body += FROM_SET
         if not body.endswith(("?)", ".")):
             body += "."
-        return ConfigError(self.file, key, body, line, column)
+        return ConfigError(self.file, key, shorten(body, MESSAGE_LIMIT), line, column)
 
 
 def dotted(path: Iterable[str | int]) -> str:
@@ -128,7 +133,7 @@ def show(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value)
+    return shorten(repr(value))
 
 
 def one_of(options: Iterable[Any]) -> str:
@@ -169,6 +174,12 @@ def expected(kind: str, low: float | None = None, high: float | None = None, low
 
 TRACKING_URI = ("must be a URI with a scheme, e.g. sqlite:////abs/path/mlflow.db or http://host:5000 "
                 "(or leave it out: $MLFLOW_TRACKING_URI, else <output.dir>/mlflow.db), got {got!r}")
+ONE_CHARACTER = "must be one character, e.g. ',' or ';' (a tab: \"\\t\"), got {got!r}"
+MEMORY_SIZE = ("must be a JVM memory size of at least 128m and at most 9t (a number and k, m, g or t: 512m, "
+               "2g), got {got!r}")
+TRACKING_SECRET = ("must not hold a password or token (got {got!r}): experiment.yaml, summary.json and the "
+                   "output would keep it; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or "
+                   "MLFLOW_TRACKING_TOKEN) in the environment instead")
 OBJECTIVE_METRIC = "{key} must be {expected}, got {got}"
 ASHA_MULTI = ("{key} is 'asha', but search.objectives names {n} objectives: ASHA stops trials by comparing one "
               "metric at each step and cannot rank on several (set scheduler.type: fifo)")

@@ -10,6 +10,7 @@ import yaml
 
 from tuner.config import _yaml
 from tuner.config._errors import BAD_OVERRIDE, OVERRIDE_NOT_MAPPING, OVERRIDE_YAML, Where, show
+from tuner.errors import shorten
 
 
 def apply(raw: dict[str, Any], overrides: Sequence[str], where: Where) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -33,12 +34,12 @@ def apply(raw: dict[str, Any], overrides: Sequence[str], where: Where) -> tuple[
         key, sep, text = item.partition("=")
         parts = key.strip().split(".")
         if not sep or not all(parts):
-            raise where.error(None, BAD_OVERRIDE.format(item=item))
+            raise where.error(None, BAD_OVERRIDE.format(item=shorten(item)))
         try:
             value = _yaml.parse(text)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, _yaml.ShapeError) as exc:
             problem = getattr(exc, "problem", None) or str(exc)
-            raise where.error(None, OVERRIDE_YAML.format(item=item, problem=problem)) from None
+            raise where.error(None, OVERRIDE_YAML.format(item=shorten(item), problem=problem)) from None
         node = data
         for i, part in enumerate(parts[:-1]):
             if node.get(part) is None:

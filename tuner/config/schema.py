@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH,
-                                  NEEDS_SOURCE, PARAM_VALUE, RATING_SCALE, RELEVANT_ABOVE_SCALE, STEP_MULTIPLE)
+                                  MEMORY_SIZE, NEEDS_SOURCE, ONE_CHARACTER, PARAM_VALUE, RATING_SCALE, RELEVANT_ABOVE_SCALE, STEP_MULTIPLE)
 
 
 class _Frozen(BaseModel):
@@ -117,6 +117,14 @@ ChoiceSpec.model_rebuild()
 
 
 # ---- blocks ------------------------------------------------------------------------------------------------
+# Bounds past which a value is a mistake, not a plan (a typo's extra zeros, 1e-300 for a timeout): a year of
+# seconds, a million trials, and a Spark memory size of at least 128m (JVM sizes: k, m, g, t; no unit = bytes,
+# which Spark refuses below 450 MiB for an executor anyway).
+MAX_SECONDS = 366 * 24 * 3600
+MAX_TRIALS = 1_000_000
+MEMORY = r"^(?:[1-9]\d{8,12}|[1-9]\d{5,9}[kK]|(?:12[89]|1[3-9]\d|[2-9]\d{2}|[1-9]\d{3,6})[mM]|[1-9]\d{0,3}[gG]|[1-9][tT])$"
+
+
 class SyntheticConfig(_Frozen):
     """MovieLens-shaped synthetic ratings generated inside Spark."""
 
@@ -159,7 +167,7 @@ class DataConfig(_Frozen):
     cache_dir: str = "~/.cache/tuner"
     columns: ColumnsConfig = ColumnsConfig()
     csv_header: bool = True
-    csv_separator: str = ","
+    csv_separator: str = ","  # one character, as Python's csv module (the header check) needs
     rating_scale: Annotated[tuple[float, float], Field(strict=False)] = (0.5, 5.0)  # a YAML list
     bad_rows: Literal["drop", "fail"] = "drop"
     test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
@@ -187,6 +195,13 @@ class DataConfig(_Frozen):
                     raise ValueError(COLUMN_TWICE.format(name=name, first=f"data.{seen[name]}", second=f"data.{key}"))
                 seen[name] = key
         return self
+
+    @field_validator("csv_separator")
+    @classmethod
+    def _one_character(cls, v: str) -> str:
+        if len(v) != 1:
+            raise ValueError(ONE_CHARACTER.format(got=v))
+        return v
 
     @field_validator("rating_scale")
     @classmethod
@@ -257,13 +272,13 @@ class SearchConfig(_Frozen):
     # qmc: TPE after a Sobol start; skgp: a Gaussian process on scikit-learn after a Sobol start (no torch);
     # gp: Optuna's GPSampler after a Sobol start (needs the extra tuner[gp], i.e. torch)
     sampler: Literal["auto", "tpe", "qmc", "random", "skgp", "gp"] = "auto"  # measured: docs/benchmarks.md
-    num_samples: Annotated[int, Field(ge=1)] = 12
+    num_samples: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 12
     seed: int = 0
     # None: 1 for ALS (a fit uses every executor core), else the executors' cores (tuner.runner.resources)
-    max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None
+    max_concurrent_trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] | None = None
     metric: str | None = None  # None: the model's default objective
     mode: Literal["min", "max"] | None = None
-    time_budget_s: Annotated[float, Field(gt=0)] | None = None
+    time_budget_s: Annotated[float, Field(ge=1, le=MAX_SECONDS)] | None = None
     startup_trials: Annotated[int, Field(ge=1)] | None = None  # TPE's random start; None: from dims and budget
     # stop starting trials after this many finished trials (completed or pruned) without an improvement of the
     # best CV metric by more than patience_tolerance x |best|; None: no such stop
@@ -305,7 +320,7 @@ class SchedulerConfig(_Frozen):
 class TrialConfig(_Frozen):
     """Per-trial limits."""
 
-    timeout_s: Annotated[float, Field(gt=0)] = 900.0
+    timeout_s: Annotated[float, Field(ge=1, le=MAX_SECONDS)] = 900.0
     max_failures: Annotated[int, Field(ge=0)] = 0
 
 
@@ -314,10 +329,19 @@ class SparkConfig(_Frozen):
 
     executors: Annotated[int, Field(ge=1)] = 1
     executor_cores: Annotated[int, Field(ge=1)] = 2
-    executor_memory: Annotated[str, Field(pattern=r"^\d+[kmgtKMGT]?$")] = "2g"
-    driver_memory: Annotated[str, Field(pattern=r"^\d+[kmgtKMGT]?$")] = "2g"
-    start_timeout_s: Annotated[float, Field(gt=0)] = 240.0
+    executor_memory: str = "2g"  # a JVM size >= 128m (MEMORY_SIZE)
+    driver_memory: str = "2g"
+    start_timeout_s: Annotated[float, Field(ge=1, le=MAX_SECONDS)] = 240.0
     conf: dict[str, Union[str, int, float, bool]] = {}
+
+    @field_validator("executor_memory", "driver_memory")
+    @classmethod
+    def _memory_size(cls, v: str) -> str:
+        import re
+
+        if not re.match(MEMORY, v):
+            raise ValueError(MEMORY_SIZE.format(got=v))
+        return v
 
 
 class RayConfig(_Frozen):
@@ -359,8 +383,11 @@ class TrackingConfig(_Frozen):
     def _has_scheme(cls, v: str | None) -> str | None:
         import re
 
-        from tuner.config._errors import TRACKING_URI  # here, not in the module's import line: a merge-friendly add
+        from tuner.config._errors import TRACKING_SECRET, TRACKING_URI  # merge-friendly: not in the import line
+        from tuner.config.secrets import has_secret, redact_uri
 
+        if v is not None and has_secret(v):
+            raise ValueError(TRACKING_SECRET.format(got=redact_uri(v)))
         if v is not None and not re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:|databricks$)", v):
             raise ValueError(TRACKING_URI.format(got=v))
         return v

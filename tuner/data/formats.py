@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tuner.config.schema import DataConfig
 from tuner.data.errors import DataError
+from tuner.errors import shorten
 
 FORMATS = ("movielens-csv", "movielens-dat", "movielens-tsv", "csv", "parquet")
 # The file each MovieLens layout keeps its ratings in, in the order a folder is searched.
@@ -51,14 +52,20 @@ def resolve_source(path: str, cfg: DataConfig) -> tuple[str, str]:
         raise DataError(f"data.path {path} does not exist; point data.path at a ratings file or folder")
     if local.is_dir():
         return _resolve_folder(local, fmt)
+    if not local.is_file():
+        raise DataError(NOT_A_FILE.format(path=path))
     if fmt != "auto":
         return fmt, str(local)
     detected = _format_from_name(local.name) or _format_from_first_line(local, cfg)
     if detected is None:
         line = first_line(local)
-        why = f"its name is not {', '.join(MOVIELENS_FILES)} or *.parquet and its first line {line!r} fits no format"
+        why = (f"its name is not {', '.join(MOVIELENS_FILES)} or *.parquet and its first line "
+               f"{shorten(line, 80)!r} fits no format")
         raise DataError(UNDETECTABLE.format(path=path, why=why))
     return detected, str(local)
+
+
+NOT_A_FILE = "data.path {path} is not a regular file or folder (a device, pipe or socket cannot be read as data)"
 
 
 def first_line(path: Path) -> str:

@@ -3,7 +3,7 @@
 Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (RayDP's Arrow hand-over)
 and materialised as numpy arrays in the object store. Spark is then stopped so its executors' CPUs go to the
 trials, each of which asks Ray for ``n_jobs`` CPUs. Export: a skops file whose non-default types are listed
-in the model card and checked on load (only sklearn/numpy/scipy types are trusted).
+in the model card and checked on load against the one exact allow-list, tuner.serve.trust.SKOPS_TRUSTED.
 """
 
 from __future__ import annotations
@@ -81,7 +81,6 @@ SKLEARN = ModelType(
 )
 
 MODEL_FILE = "model.skops"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "xgboost.", "lightgbm.", "collections.")
 
 
 class NotAllowed(ValueError):
@@ -229,14 +228,9 @@ class SklearnClassifier(ModelAdapter):
         sio.dump(model, os.path.join(path, MODEL_FILE))
 
     def load(self, ctx, path):
-        import skops.io as sio
+        from tuner.serve.trust import load_skops_file
 
-        file = os.path.join(path, MODEL_FILE)
-        untrusted = sio.get_untrusted_types(file=file)
-        unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-        if unexpected:
-            raise ValueError(f"{file} holds types tuner does not trust: {', '.join(unexpected)}")
-        return sio.load(file, trusted=untrusted)
+        return load_skops_file(os.path.join(path, MODEL_FILE))
 
     def card(self, ctx, model) -> dict:
         import skops.io as sio

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from tuner.errors import UserError
 
 
 def run_status(run_dir: str | Path) -> str:
@@ -21,7 +22,13 @@ def run_status(run_dir: str | Path) -> str:
     run_dir, exp = read_run_experiment(run_dir)
     metric, mode = exp.search.metric, exp.search.mode
     summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    try:
+        summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"{summary_path}: not readable JSON ({str(exc).splitlines()[0][:200]}); the run that "
+                        "wrote it did not finish writing, or something else changed it.") from None
+    if not isinstance(summary, dict):
+        raise UserError(f"{summary_path}: not a JSON object; not a summary tuner wrote.")
     lines = [f"run {run_dir.name}: {exp.model.type}, {exp.search.num_samples} trials x {exp.data.folds} folds, "
              f"status {summary.get('status', 'running')}"]
     if not list(run_dir.glob("tune/experiment_state-*.json")):
@@ -40,8 +47,10 @@ def run_status(run_dir: str | Path) -> str:
                  + (f" · best {metric} {best.metrics[metric]:.4f}" if best else ""))
     lines.append(f"last update {age:.0f} s ago")
     lines.append(render_table(rows, tuned, metric))
-    if summary.get("test_metrics"):
-        lines.append("test: " + ", ".join(f"{k.upper()} {v:.4f}" for k, v in summary["test_metrics"].items()))
+    tested = summary.get("test_metrics")
+    if isinstance(tested, dict) and tested:
+        lines.append("test: " + ", ".join(f"{str(k).upper()} {v:.4f}" if isinstance(v, (int, float)) else
+                                          f"{str(k).upper()} {v!r:.40}" for k, v in tested.items()))
     if summary.get("model_path"):
         lines.append(f"model: {summary['model_path']}")
     if summary.get("status") == "interrupted":

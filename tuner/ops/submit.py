@@ -65,7 +65,7 @@ def submit(exp_name: str, config: str, overrides: list[str], address: str, worki
     url = http_url(address)
     entrypoint = job_entrypoint(config, overrides, working_dir)
     try:
-        client = JobSubmissionClient(url, headers=auth_headers())
+        client = JobSubmissionClient(url, headers=auth_headers(url))
         job_id = client.submit_job(
             entrypoint=entrypoint,
             submission_id=f"tuner-{exp_name}-{datetime.now():%Y%m%d-%H%M%S}",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tuner.outputs.tune_state import load_trials
+from tuner.safe_io import atomic_write_text
 from tuner.search.trial_status import trial_status
 
 
@@ -31,17 +34,6 @@ def first_line(error) -> str:
     return text[-1][:300] if text else type(error).__name__
 
 
-def load_trials(tune_dir: str | Path) -> list:
-    """Ray Tune's ``Trial`` records of an experiment folder, in creation order (Tune's public
-    ``ExperimentAnalysis``; works during a run, after it and after a crash)."""
-    import logging
-
-    from ray.tune import ExperimentAnalysis
-
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-    return list(ExperimentAnalysis(str(tune_dir)).trials)
-
-
 MORE_PREFIX = "tune-more-"  # `tuner resume RUN --more N` runs its N trials as Tune experiment tune-more-<k>
 
 
@@ -54,8 +46,9 @@ def tune_dirs(run_dir: str | Path) -> list[Path]:
 
 
 def load_run_trials(run_dir: str | Path) -> list:
-    """Every Tune ``Trial`` of a run directory, over all its Tune experiments (see :func:`tune_dirs`)."""
-    return [t for d in tune_dirs(run_dir) if list(d.glob("experiment_state-*.json")) for t in load_trials(d)]
+    """Every trial of a run directory, over all its Tune experiments (see :func:`tune_dirs`), read as JSON only
+    (:mod:`tuner.outputs.tune_state`): showing or ranking trials unpickles nothing."""
+    return [t for d in tune_dirs(run_dir) for t in load_trials(d)]
 
 
 def trial_rows(trials, metrics: tuple[str, ...], folds: int, also: tuple[str, ...] = ()) -> list[TrialRow]:
@@ -124,18 +117,35 @@ def write_leaderboard(rows: list[TrialRow], path: Path, tuned: list[str], metric
     pareto = ["pareto"] if front is not None else []
     header = ["position", "trial_id", "status", *pareto, *tuned, *[f"cv_{m}" for m in metrics], *also, *fold_cols,
               "folds_done", "seconds", "error"]
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for i, r in enumerate(rows, 1):
-            mark = [str(r.trial_id in front).lower()] if front is not None else []
-            w.writerow([i, r.trial_id, r.status, *mark, *[r.params.get(p) for p in tuned],
-                        *[_fmt(r.metrics.get(m)) for m in (*metrics, *also)],
-                        *[_fmt(r.fold_metrics.get(c)) for c in fold_cols], r.folds_done, f"{r.seconds:.1f}", r.error])
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([_cell(h) for h in header])
+    for i, r in enumerate(rows, 1):
+        mark = [str(r.trial_id in front).lower()] if front is not None else []
+        w.writerow([_cell(c) for c in [i, r.trial_id, r.status, *mark, *[r.params.get(p) for p in tuned],
+                                       *[_fmt(r.metrics.get(m)) for m in (*metrics, *also)],
+                                       *[_fmt(r.fold_metrics.get(c)) for c in fold_cols], r.folds_done,
+                                       f"{r.seconds:.1f}", r.error]])
+    atomic_write_text(path, buf.getvalue())
 
 
 def _fmt(v) -> str:
     return "" if v is None else f"{v:.6g}"
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v):
+    """A cell a spreadsheet will not run as a formula (OWASP's CSV-injection rule): text starting with
+    ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers (``-0.5``, ``-1e-3``) stay as they are."""
+    if not isinstance(v, str) or not v.startswith(_FORMULA):
+        return v
+    try:
+        float(v)
+        return v
+    except ValueError:
+        return "'" + v
 
 
 def counts(rows: list[TrialRow]) -> dict[str, int]:

@@ -8,6 +8,7 @@ import html
 from pathlib import Path
 
 from tuner.outputs.leaderboard import TrialRow
+from tuner.safe_io import atomic_write_text
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -33,7 +34,7 @@ def write_report(summary: dict, rows: list[TrialRow], tuned: list[str], metrics:
     page = ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             f"<title>tuner: {_e(summary['experiment'])}</title><style>{_CSS}</style></head><body>"
             + "".join(parts) + "</body></html>\n")
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)
     return path
 
 

@@ -3,6 +3,8 @@ once, from one :class:`RunResult`."""
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,11 +14,18 @@ import yaml
 
 from tuner.config import ConfigError, Experiment, experiment_to_dict, load_experiment
 from tuner.errors import UserError
+from tuner.safe_io import FolderLock, atomic_write_text
 from tuner.outputs.leaderboard import TrialRow, render_table, sort_rows, write_leaderboard
 from tuner.outputs.report import write_report
 from tuner.outputs.summary import write_model_card, write_summary
 
 NOT_A_RUN_DIR = "{run_dir}: not a run directory (no experiment.yaml)."
+#: written by new_run_dir; `tuner resume` unpickles Ray Tune's state, so it resumes only folders that have it
+MARKER = ".tuner-run"
+NOT_OURS = ("{run_dir}: not written by tuner on this account (no {marker}); `tuner resume` loads Ray Tune's "
+            "pickled state, which can run code, so it resumes only run directories tuner created.")
+NOT_OWNED = ("{path} belongs to uid {owner}, not to you (uid {uid}); `tuner resume` loads Ray Tune's pickled "
+             "state, which can run code, so it resumes only run directories you own.")
 
 
 @dataclass
@@ -54,14 +63,50 @@ def new_run_dir(exp: Experiment) -> Path:
     ``experiment.yaml``, the resolved config."""
     base = Path(exp.output.dir).expanduser().resolve()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = base / f"{exp.name}-{stamp}"
+    base.mkdir(parents=True, exist_ok=True)
     n = 1
-    while path.exists():
-        n += 1
-        path = base / f"{exp.name}-{stamp}-{n}"
-    path.mkdir(parents=True)
-    (path / "experiment.yaml").write_text(yaml.safe_dump(experiment_to_dict(exp), sort_keys=False))
+    while True:  # mkdir is the test: two runs in the same second never get the same folder
+        path = base / (f"{exp.name}-{stamp}" + (f"-{n}" if n > 1 else ""))
+        try:
+            path.mkdir()
+            break
+        except FileExistsError:
+            n += 1
+    atomic_write_text(path / MARKER, json.dumps({"written_by": "tuner", "uid": os.getuid()}) + "\n")
+    atomic_write_text(path / "experiment.yaml",
+                      yaml.safe_dump(experiment_to_dict(exp), sort_keys=False))
     return path
+
+
+def lock_run_dir(run_dir: Path) -> FolderLock:
+    """Hold ``run_dir`` for this process (``tuner run`` and ``tuner resume``): release it when done.
+
+    Raises:
+        UserError: another process holds it; the line names its pid.
+    """
+    return FolderLock(run_dir)
+
+
+def check_resumable(run_dir: Path) -> None:
+    """Refuse to resume a run directory tuner did not write, or that another user owns (or any of whose Tune
+    state files another user owns): ``Tuner.restore`` unpickles that state.
+
+    Raises:
+        UserError: the first reason, naming the file.
+    """
+    if not (run_dir / MARKER).is_file():
+        raise UserError(NOT_OURS.format(run_dir=run_dir, marker=MARKER))
+    uid = os.getuid()
+    from tuner.outputs.leaderboard import tune_dirs
+
+    paths = [run_dir, run_dir / MARKER]
+    for tune in tune_dirs(run_dir):
+        for top, dirs, files in os.walk(tune):
+            paths += [Path(top, n) for n in (*dirs, *files)]
+    for p in paths:
+        owner = p.lstat().st_uid
+        if owner != uid:
+            raise UserError(NOT_OWNED.format(path=p, owner=owner, uid=uid))
 
 
 def read_run_experiment(run_dir: str | Path) -> tuple[Path, Experiment]:

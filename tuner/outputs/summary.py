@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from tuner.outputs.leaderboard import TrialRow
+from tuner.safe_io import atomic_write_text
 
 KNOWN_GOOD = {"ray": "2.60.0", "raydp": "1.6.5", "pyspark": "3.5.7", "optuna": "5.0.0", "scikit-learn": "1.9.1"}
 
@@ -105,8 +106,8 @@ def _clean(obj):
 
 
 def write_summary(summary: dict, path: Path) -> None:
-    """summary.json (NaN/inf written as null, so every JSON reader accepts it)."""
-    path.write_text(json.dumps(_clean(summary), indent=2, default=str) + "\n")
+    """summary.json (NaN/inf written as null, so every JSON reader accepts it), replaced atomically."""
+    atomic_write_text(path, json.dumps(_clean(summary), indent=2, default=str) + "\n")
 
 
 def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) -> None:
@@ -135,4 +136,4 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
     if summary.get("pareto"):  # chosen from a Pareto front: which objectives, and why this member
         card["selection"] = {"objectives": summary["pareto"]["objectives"], "why": summary["pareto"]["selection"]}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(card), indent=2, default=str) + "\n")
+    atomic_write_text(path, json.dumps(_clean(card), indent=2, default=str) + "\n")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import os
+from pathlib import Path
 
 from tuner.config import Experiment, did_you_mean, model_type
-from tuner.errors import UserError
+from tuner.errors import UserError, shorten
 
 NOT_A_COLUMN = "{key} {name!r} is not a column of {path} (columns: {columns})"
 
@@ -35,6 +36,10 @@ def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = Tru
         path = os.path.expanduser(exp.data.path or "")  # config validation requires data.path for classifiers
         if "://" not in path and not os.path.exists(path):
             raise UserError(f"{prefix}data.path {exp.data.path!r} does not exist")
+        if "://" not in path and not (os.path.isfile(path) or os.path.isdir(path)):
+            from tuner.data.formats import NOT_A_FILE
+
+            raise UserError(prefix + NOT_A_FILE.format(path=exp.data.path))
         _check_header(exp, path, prefix)
         return None
     from tuner.data import DataError, resolve_ratings_path, resolve_source
@@ -55,9 +60,10 @@ def _check_header(exp: Experiment, path: str, prefix: str) -> None:
     if "://" in path or not exp.data.csv_header or os.path.isdir(path) or fmt == "parquet" or (
             fmt == "auto" and path.endswith(".parquet")):
         return
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        header = next(csv.reader(f, delimiter=exp.data.csv_separator), [])
-    columns = [c.strip() for c in header]
+    from tuner.data.formats import first_line  # at most 64 KiB of the file: a one-line gigabyte is not read
+
+    header = next(csv.reader([first_line(Path(path))], delimiter=exp.data.csv_separator), [])
+    columns = [shorten(c.strip(), 40) for c in header]
     named = [("data.label", exp.data.label)] if exp.data.label else []
     for key in ("numeric", "categorical", "ignore"):
         named += [(f"data.{key}", c) for c in getattr(exp.data, key) or []]

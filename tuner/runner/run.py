@@ -10,9 +10,9 @@ from tuner.config import Experiment, model_type, objective
 from tuner.config.ranking import ranking_plan, trial_metrics
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
-from tuner.outputs import (RunResult, base_summary, counts, failure_reasons, new_run_dir, ranked_test_summary,
-                           read_run_experiment, rows_line, rows_summary, stop_line, trial_rows, versions,
-                           write_run_dir)
+from tuner.outputs import (RunResult, base_summary, check_resumable, counts, failure_reasons, lock_run_dir, new_run_dir,
+                           ranked_test_summary, read_run_experiment, rows_line, rows_summary, stop_line, trial_rows,
+                           versions, write_run_dir)
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
@@ -41,7 +41,8 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
     """
     run_dir = new_run_dir(exp)
     echo(f"[tuner] run directory: {run_dir}")
-    return _execute(exp, run_dir, address, echo, resume=False)
+    with lock_run_dir(run_dir):  # held until the run has written its last file
+        return _execute(exp, run_dir, address, echo, resume=False)
 
 
 def resume_run(run_dir: str | Path, address: str | None = None, echo=print, more: int = 0) -> RunOutcome:
@@ -60,9 +61,11 @@ def resume_run(run_dir: str | Path, address: str | None = None, echo=print, more
     run_dir, exp = read_run_experiment(run_dir)
     if not (run_dir / "tune").is_dir():
         raise UserError(f"{run_dir}: the run stopped before any trial started; start it again with `tuner run`.")
-    previous = check_more(run_dir, more) if more else None
-    echo(f"[tuner] {'continuing' if more else 'resuming'} {run_dir}")
-    return _execute(exp, run_dir, address, echo, resume=True, more=more, previous=previous)
+    check_resumable(run_dir)  # Tuner.restore unpickles tune/: only a folder tuner wrote, owned by this user
+    with lock_run_dir(run_dir):  # a second resume, or a resume during the live run, stops here
+        previous = check_more(run_dir, more) if more else None
+        echo(f"[tuner] {'continuing' if more else 'resuming'} {run_dir}")
+        return _execute(exp, run_dir, address, echo, resume=True, more=more, previous=previous)
 
 
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool, more: int = 0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tuner.config import Experiment
+from tuner.config.secrets import redact_uri
 
 MLFLOW_MODEL_DIR = ("tmp", "mlflow-model")  # under the run directory: the refit model as an MLflow model folder
 
@@ -17,7 +18,7 @@ def open_tracking(exp: Experiment, run_dir: Path, resume: bool, echo):
 
     runs = open_runs(exp.tracking, run_dir.parent, exp.name, run_dir, resume)
     if runs is not None:
-        echo(f"[tuner] MLflow: experiment {runs.experiment!r} at {runs.uri}")
+        echo(f"[tuner] MLflow: experiment {runs.experiment!r} at {redact_uri(runs.uri)}")
     return runs
 
 

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 
 from tuner.serve import layout
 from tuner.serve._arrow import column_numpy, list_numpy
-from tuner.serve.errors import ServeError
+from tuner.errors import shorten
+from tuner.serve.errors import ServeError, reading
 from tuner.serve.store import parquet_parts, read_parquet
 
 __all__ = ["Factors", "AlsFactors", "load_factors", "read_factor_row", "read_factor_table"]
@@ -59,8 +60,8 @@ def read_factor_table(folder: Path) -> Factors:
     """
     try:
         table = read_parquet(folder, ["id", "features"])
-    except (OSError, pa.ArrowInvalid, KeyError) as exc:
-        raise ServeError(f"{folder}: cannot read ALS factors ({exc}).") from None
+    except (OSError, pa.ArrowException, KeyError, IndexError) as exc:
+        raise ServeError(f"{folder}: cannot read ALS factors ({shorten(str(exc))}).") from None
     if not pa.types.is_integer(table.schema.field("id").type) or not pa.types.is_list(
             table.schema.field("features").type):
         raise ServeError(f"{folder}: expected columns id int, features list<float>, got {table.schema}.")
@@ -75,7 +76,21 @@ def read_factor_table(folder: Path) -> Factors:
     if np.any(ids[1:] < ids[:-1]):
         order = np.argsort(ids, kind="stable")
         ids, matrix = ids[order], matrix[order]
+    _check_factors(folder, ids, matrix)
     return Factors(ids, np.ascontiguousarray(matrix))
+
+
+def _check_factors(folder: Path, ids: np.ndarray, matrix: np.ndarray) -> None:
+    """Refuse what Spark never writes and serving would answer wrongly in silence: an id twice (the same item
+    recommended twice), NaN/inf factors (every score of that id NaN, so the item or user quietly drops out)."""
+    dup = ids[1:][ids[1:] == ids[:-1]]
+    if len(dup):
+        raise ServeError(f"{folder}: {len(np.unique(dup))} ids appear more than once (e.g. {int(dup[0])}); "
+                         "not a Spark ALS model's factors.")
+    bad = ~np.isfinite(matrix).all(axis=1)
+    if bad.any():
+        raise ServeError(f"{folder}: {int(bad.sum())} ids have NaN or infinite factors (e.g. {int(ids[bad][0])}); "
+                         "the model is broken: tune again (a smaller regParam or rank rarely diverges).")
 
 
 def read_factor_row(folder: Path, id_: int) -> np.ndarray | None:
@@ -85,6 +100,11 @@ def read_factor_row(folder: Path, id_: int) -> np.ndarray | None:
     """
     if not folder.is_dir():
         raise ServeError(f"{folder}: no ALS factors here.")
+    with reading(folder):
+        return _factor_row(folder, id_)
+
+
+def _factor_row(folder: Path, id_: int) -> np.ndarray | None:
     for file in parquet_parts(folder):
         pf = pq.ParquetFile(file)
         for g in range(pf.metadata.num_row_groups):
@@ -93,7 +113,9 @@ def read_factor_row(folder: Path, id_: int) -> np.ndarray | None:
             if len(hit):
                 feats = pf.read_row_group(g, columns=["features"]).column(0)
                 row = feats.slice(int(hit[0]), 1)  # one list: its lengths and values, no compute/pandas
-                return np.asarray(list_numpy(row)[1], dtype=np.float32)
+                vec = np.asarray(list_numpy(row)[1], dtype=np.float32)
+                _check_factors(folder, np.array([id_]), vec.reshape(1, -1))
+                return vec
     return None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tuner.serve import layout
+from tuner.errors import shorten
 from tuner.serve.errors import ServeError
 
 __all__ = ["ALS_TYPE", "SPARK_PIPELINES", "ModelDir", "resolve_model_dir"]
@@ -44,15 +45,24 @@ def _from_card(root: Path) -> ModelDir:
     try:
         card = json.loads(card_file.read_text())
     except (OSError, ValueError) as exc:
-        raise ServeError(f"{card_file}: cannot read the model card ({exc}).") from None
+        raise ServeError(f"{card_file}: cannot read the model card ({shorten(str(exc))}).") from None
+    if not isinstance(card, dict):
+        raise ServeError(f"{card_file}: not a JSON object; is this a tuner model card?")
     model_type = card.get("model_type")
-    if not model_type:
-        raise ServeError(f"{card_file}: no 'model_type' key; is this a tuner model card?")
+    if not model_type or not isinstance(model_type, str):
+        raise ServeError(f"{card_file}: no 'model_type' string; is this a tuner model card?")
+    path = card.get("path")
+    if path is not None and not isinstance(path, str):
+        raise ServeError(f"{card_file}: 'path' must be a string, got {shorten(repr(path))}.")
     # ``path`` is absolute when written; after a copy (tuner export) or a move, the folder of that name here.
-    name = Path(card.get("path") or model_type).name
+    name = Path(path or model_type).name
     native = root / name
-    if not native.is_dir():
-        raise ServeError(f"{root}: the model card names {name}/, which is not in this folder.")
+    try:
+        found = native.is_dir()
+    except OSError:  # a name longer than the filesystem allows
+        found = False
+    if not found:
+        raise ServeError(f"{root}: the model card names {shorten(name)}/, which is not in this folder.")
     return ModelDir(root, native, model_type, card)
 
 

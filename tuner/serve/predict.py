@@ -14,9 +14,10 @@ import pyarrow as pa
 from tuner.serve.errors import ServeError
 from tuner.serve.factors import AlsFactors, load_factors
 from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
-from tuner.serve.tables import id_column, read_table, require_columns, write_table
+from tuner.serve.tables import add_column, id_column, read_table, require_columns, write_table
+from tuner.serve.trust import load_skops_file
 
-__all__ = ["PREDICTION", "PROBABILITY", "SKOPS_FILE", "SKLEARN_TYPE", "TRUSTED_PREFIXES", "predict", "predict_als",
+__all__ = ["PREDICTION", "PROBABILITY", "SKOPS_FILE", "SKLEARN_TYPE", "predict", "predict_als",
            "predict_sklearn", "als_scores", "load_skops"]
 
 PREDICTION = "prediction"
@@ -24,7 +25,6 @@ PROBABILITY = "probability"
 SKLEARN_TYPE = "sklearn"
 # As tuner.models.sklearn_model writes and checks them (that module imports Ray, so it is not imported here).
 SKOPS_FILE = "model.skops"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "xgboost.", "lightgbm.", "collections.")
 
 
 def als_scores(factors: AlsFactors, users: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -49,21 +49,15 @@ def predict_als(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, dict
     empty = ~(uvalid & ivalid)
     pred[empty] = np.nan
     counts.update(empty_id=int(empty.sum()), nan=int(np.isnan(pred).sum()))
-    return table.append_column(PREDICTION, pa.array(pred, pa.float32())), counts
+    return add_column(table, PREDICTION, pa.array(pred, pa.float32()), where), counts
 
 
 def load_skops(folder: Path):
-    """The sklearn pipeline of ``folder/model.skops``, loading only the types tuner trusts (as the adapter)."""
-    import skops.io as sio
-
+    """The sklearn pipeline of ``folder/model.skops``, loading only the types tuner trusts (tuner.serve.trust)."""
     file = folder / SKOPS_FILE
     if not file.is_file():
         raise ServeError(f"{folder}: no {SKOPS_FILE}; not an exported sklearn model.")
-    untrusted = sio.get_untrusted_types(file=file)
-    unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-    if unexpected:
-        raise ServeError(f"{file} holds types tuner does not trust: {', '.join(unexpected)}")
-    return sio.load(file, trusted=untrusted)
+    return load_skops_file(file)
 
 
 def _features(table: pa.Table, numeric: list[str], categorical: list[str], where):
@@ -91,7 +85,7 @@ def predict_sklearn(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, 
         raise ServeError(f"{model.root}: the model card lists no input_columns; re-export the model.")
     pipeline = load_skops(model.native)
     proba = pipeline.predict_proba(_features(table, spec["numeric"], spec["categorical"], where))[:, 1]
-    return table.append_column(PROBABILITY, pa.array(proba, pa.float64())), {"nan": int(np.isnan(proba).sum())}
+    return add_column(table, PROBABILITY, pa.array(proba, pa.float64()), where), {"nan": int(np.isnan(proba).sum())}
 
 
 def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path) -> dict:

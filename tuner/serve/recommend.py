@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tuner.serve import layout
 from tuner.serve.errors import ServeError
 from tuner.serve.factors import AlsFactors, load_factors, read_factor_row, read_factor_table
 from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
 from tuner.serve.store import SeenStore, popular_items
+from tuner.serve.tables import write_table
 
 __all__ = ["FALLBACKS", "Recommender", "recommend", "recommend_many", "top_k"]
 
@@ -86,6 +86,9 @@ class Recommender:
                 return popular_items(self.model.root, k), True
             raise ServeError(f"user {user} is not in the model (it had no training ratings); pass --fallback "
                              "popular to answer with the most-rated items.")
+        if vec.shape[0] != self.items.matrix.shape[1]:
+            raise ServeError(f"{self.model.native}: user factors of rank {vec.shape[0]}, item factors of rank "
+                             f"{self.items.matrix.shape[1]}; not one ALS model's factors.")
         scores = self.items.matrix @ vec
         if not include_seen:
             rows = self.items.rows(self.seen.one(user))
@@ -194,8 +197,7 @@ def recommend_many(model_dir: str | Path, users_file: str | Path, out_parquet: s
         blocks.append((unknown, np.tile([i for i, _ in pop], (len(unknown), 1)).astype(np.int64),
                        np.tile([c for _, c in pop], (len(unknown), 1)).astype(np.float32)))
     table = _lists_table(blocks)
-    Path(out_parquet).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, out_parquet)
+    write_table(table, out_parquet, fmt="parquet")
     return {"users": int(len(users)), "answered": int(table.num_rows), "unknown": int(len(unknown)),
             "unknown_sample": unknown[:5].tolist(), "seconds": round(time.perf_counter() - t0, 3),
             "out": str(out_parquet)}

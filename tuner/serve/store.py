@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from tuner.serve import layout
 from tuner.serve._arrow import column_numpy, list_numpy
-from tuner.serve.errors import ServeError
+from tuner.serve.errors import ServeError, reading
 
 __all__ = ["SeenStore", "parquet_parts", "popular_items", "read_parquet", "seen_items", "seen_items_many"]
 
@@ -47,17 +47,21 @@ class SeenStore:
         if not folder.is_dir():
             raise ServeError(f"{root}: no {layout.SEEN}/ (the training items to exclude); re-export the model, or "
                              "pass --include-seen.")
+        self.folder = folder
         self.groups: list[tuple[pq.ParquetFile, int]] = []
         lo, hi = [], []
-        for file in parquet_parts(folder):
-            pf = pq.ParquetFile(file)
-            col = pf.schema_arrow.get_field_index("user")
-            for g in range(pf.metadata.num_row_groups):
-                stats = pf.metadata.row_group(g).column(col).statistics
-                known = stats is not None and stats.has_min_max
-                self.groups.append((pf, g))
-                lo.append(stats.min if known else np.iinfo(np.int64).min)
-                hi.append(stats.max if known else np.iinfo(np.int64).max)
+        with reading(folder):
+            for file in parquet_parts(folder):
+                pf = pq.ParquetFile(file)
+                col = pf.schema_arrow.get_field_index("user")
+                if col < 0 or pf.schema_arrow.get_field_index("items") < 0:
+                    raise ServeError(f"{file}: expected columns user, items; re-export the model.")
+                for g in range(pf.metadata.num_row_groups):
+                    stats = pf.metadata.row_group(g).column(col).statistics
+                    known = stats is not None and stats.has_min_max
+                    self.groups.append((pf, g))
+                    lo.append(stats.min if known else np.iinfo(np.int64).min)
+                    hi.append(stats.max if known else np.iinfo(np.int64).max)
         self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
         self._cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._cached_bytes = 0
@@ -75,7 +79,8 @@ class SeenStore:
         hit = self._cache.pop(i, None)
         if hit is None:
             pf, g = self.groups[i]
-            table = pf.read_row_group(g, columns=["user", "items"])
+            with reading(self.folder):
+                table = pf.read_row_group(g, columns=["user", "items"])
             owner = column_numpy(table.column("user")).astype(np.int64)
             lengths, flat = list_numpy(table.column("items"))
             offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -145,7 +150,8 @@ def popular_items(root: str | Path, k: int) -> list[tuple[int, float]]:
     file = Path(root) / layout.POPULAR
     if not file.exists():
         raise ServeError(f"{root}: no {layout.POPULAR}, so --fallback popular cannot answer; re-export the model.")
-    table = read_parquet(file, ["item", "count"])
+    with reading(file):
+        table = read_parquet(file, ["item", "count"])
     items = column_numpy(table.column("item")).astype(np.int64)
     counts = column_numpy(table.column("count")).astype(np.int64)
     order = np.lexsort((items, -counts))[:k]  # most rated first, ties by item id

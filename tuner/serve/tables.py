@@ -9,11 +9,13 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from tuner.errors import shorten
 from tuner.serve._arrow import column_numpy
 from tuner.serve.errors import ServeError
 from tuner.serve.store import read_parquet
+from tuner.safe_io import atomic_path, write_error
 
-__all__ = ["FORMATS", "id_column", "read_table", "require_columns", "write_table"]
+__all__ = ["FORMATS", "add_column", "id_column", "read_table", "require_columns", "write_table"]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -36,25 +38,51 @@ def read_table(path: str | Path) -> pa.Table:
         raise ServeError(f"{p}: no such input file.")
     try:
         return pcsv.read_csv(p) if _format(p) == "csv" else read_parquet(p)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ServeError(f"{p}: cannot read it as {_format(p)} ({str(exc).splitlines()[0]}).") from None
+    except (pa.ArrowException, OSError, KeyError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ServeError(f"{p}: cannot read it as {_format(p)} ({shorten(first.encode('ascii', 'replace').decode())})."
+                         ) from None
 
 
-def write_table(table: pa.Table, path: str | Path) -> Path:
-    """Write ``table`` as CSV or Parquet (by the extension of ``path``); parent folders are created."""
+def write_table(table: pa.Table, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``table`` as CSV or Parquet (``fmt``, else by the extension of ``path``); parent folders are created.
+
+    The file appears whole or not at all: it is written under a temporary name and renamed (a full disk leaves
+    no truncated output, and an existing file its old content).
+
+    Raises:
+        ServeError: ``path`` is a folder, has an unknown extension, or cannot be written (full disk, no access).
+    """
     p = Path(path).expanduser()
-    fmt = _format(p)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    pcsv.write_csv(table, p) if fmt == "csv" else pq.write_table(table, p)
+    if p.is_dir():
+        raise ServeError(f"{p}: is a folder; give --out a file name ending in .csv or .parquet.")
+    fmt = fmt or _format(p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(p) as tmp:
+            pcsv.write_csv(table, tmp) if fmt == "csv" else pq.write_table(table, tmp)
+    except OSError as exc:
+        raise ServeError(write_error(p, exc).message) from None
     return p
 
 
 def require_columns(table: pa.Table, names, where) -> None:
-    """Raise ServeError naming every column of ``names`` that ``table`` lacks, and the columns it has."""
+    """Raise ServeError naming every column of ``names`` that ``table`` lacks (or has twice), and the columns it has."""
+    twice = [n for n in names if table.column_names.count(n) > 1]
+    if twice:
+        raise ServeError(f"{where}: column {twice[0]!r} appears {table.column_names.count(twice[0])} times; "
+                         "each column must be named once.")
     missing = [n for n in names if n not in table.column_names]
     if missing:
         raise ServeError(f"{where}: missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
                          f" (the file has: {', '.join(table.column_names) or 'no columns'}).")
+
+
+def add_column(table: pa.Table, name: str, values: pa.Array, where) -> pa.Table:
+    """``table`` with a new column ``name``; refused if the input already has one (the output would hold two)."""
+    if name in table.column_names:
+        raise ServeError(f"{where}: already has a column {name!r}, which the output adds; rename or drop it.")
+    return table.append_column(name, values)
 
 
 def id_column(table: pa.Table, name: str, where, allow_null: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,9 @@ import json
 import os
 from pathlib import Path
 
+from tuner.config.secrets import redact_uri
+from tuner.safe_io import atomic_write_text
+
 RUN_FILE = "mlflow_run.json"
 LOCAL_DB = "mlflow.db"
 LOCAL_ARTIFACTS = "mlartifacts"
@@ -48,7 +51,14 @@ def read_run_file(run_dir: Path) -> dict | None:
 
 
 def write_run_file(run_dir: Path, **fields) -> None:
-    """Save what a resumed run needs to continue the same parent run."""
-    tmp = run_dir / (RUN_FILE + ".tmp")
-    tmp.write_text(json.dumps(fields, indent=2) + "\n")
-    tmp.replace(run_dir / RUN_FILE)
+    """Save what a resumed run needs to continue the same parent run (a tracking URI's password masked)."""
+    if fields.get("tracking_uri"):
+        fields["tracking_uri"] = redact_uri(fields["tracking_uri"])
+    atomic_write_text(run_dir / RUN_FILE, json.dumps(fields, indent=2) + "\n")
+
+
+def unmask_uri(saved: str) -> str:
+    """The URI a masked ``saved`` one stands for: ``$MLFLOW_TRACKING_URI`` when it masks to the same text (the
+    password lives only in the environment), else ``saved`` itself."""
+    env = os.environ.get("MLFLOW_TRACKING_URI") or ""
+    return env if env and redact_uri(env) == saved else saved

@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from tuner.config.secrets import redact_text, redact_uri
+
 UNAVAILABLE = "[tuner] warning: MLflow tracking at {uri} failed ({error}); the run goes on without MLflow logging."
 
 
@@ -59,7 +61,7 @@ class Worker:
                     fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - any tracking failure is reported once and ends tracking
                 self.failed = True
-                first = (str(exc).strip().splitlines() or [""])[0][:200]
-                self.warn(UNAVAILABLE.format(uri=self.uri, error=f"{type(exc).__name__}: {first}"))
+                first = redact_text((str(exc).strip().splitlines() or [""])[0][:200])
+                self.warn(UNAVAILABLE.format(uri=redact_uri(self.uri), error=f"{type(exc).__name__}: {first}"))
             finally:
                 self._queue.task_done()

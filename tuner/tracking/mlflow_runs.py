@@ -17,7 +17,8 @@ from ray.tune import Callback
 from tuner.search.trial_status import trial_status
 from tuner.tracking import _parent
 from tuner.tracking._parent import is_number, mlflow_metric
-from tuner.tracking._store import artifact_location, read_run_file, tracking_uri, write_run_file
+from tuner.config.secrets import redact_uri
+from tuner.tracking._store import artifact_location, read_run_file, tracking_uri, unmask_uri, write_run_file
 from tuner.tracking._worker import Worker, _stderr
 
 PARENT_TAG = "mlflow.parentRunId"  # how MLflow nests runs (never MLFLOW_RUN_ID: that resumes the parent)
@@ -44,7 +45,7 @@ def open_runs(tracking, output_dir: str | Path, experiment: str, run_dir: str | 
     run_dir = Path(run_dir).resolve()
     uri = tracking_uri(tracking.uri, output_dir)
     saved = read_run_file(run_dir) if resume else None
-    if saved and saved.get("tracking_uri") != uri:
+    if saved and saved.get("tracking_uri") != redact_uri(uri):  # saved masked: see write_run_file
         saved = None  # the config now points elsewhere: start a new parent there
     runs = MlflowRuns(uri, tracking.experiment or experiment, run_dir, saved, warn)
     _OPEN[str(run_dir)] = runs
@@ -199,7 +200,7 @@ class MlflowRuns:
     def link(self) -> dict:
         """What summary.json / report.html should name: ``{tracking_uri, experiment_id, run_id}``."""
         self.worker.drain(30.0)
-        return {"tracking_uri": self.uri, "experiment_id": self.experiment_id, "run_id": self.parent_id}
+        return {"tracking_uri": redact_uri(self.uri), "experiment_id": self.experiment_id, "run_id": self.parent_id}
 
 
 class TrialRuns(Callback):
@@ -217,7 +218,7 @@ class TrialRuns(Callback):
         if runs is None:  # restored without open_runs: continue the saved parent if there is one
             saved = read_run_file(Path(self.run_dir))
             if saved:
-                runs = MlflowRuns(saved["tracking_uri"], saved["experiment"], Path(self.run_dir), saved)
+                runs = MlflowRuns(unmask_uri(saved["tracking_uri"]), saved["experiment"], Path(self.run_dir), saved)
                 _OPEN[self.run_dir] = runs
         return runs
 

@@ -145,3 +145,17 @@ def test_a_yaml_syntax_error_names_where_the_broken_construct_started(tmp_path):
     path.write_text("name: x\ndata:\n  folds: [1, 2\n  seed: 3\nmodel: {type: spark-als}\n")
     _one_line_error(_cli("validate", str(path)), f"{path}:4:7: YAML syntax error",
                     "(while parsing a flow sequence started at line 3, column 10)")
+
+
+def test_a_fixed_dashboard_port_that_is_taken_is_one_line_before_anything_starts(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _cli("run", "experiments/quickstart.yaml", "--set", f"ray.dashboard_port={port}",
+                    "--set", f"output.dir={tmp_path / 'runs'}")
+    _one_line_error(proc, f"ray.dashboard_port {port} is taken on this machine",
+                    "leave ray.dashboard_port unset for a free port")
+    assert not (tmp_path / "runs").exists()  # no run directory, no MLflow store, no Ray

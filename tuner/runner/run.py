@@ -39,6 +39,7 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
     Returns:
         The outcome; ``exit_code`` is 0 on success, 1 if no trial completed, 130 if interrupted.
     """
+    _check_local_ports(exp, address)
     run_dir = new_run_dir(exp)
     echo(f"[tuner] run directory: {run_dir}")
     return _execute(exp, run_dir, address, echo, resume=False)
@@ -61,8 +62,17 @@ def resume_run(run_dir: str | Path, address: str | None = None, echo=print, more
     if not (run_dir / "tune").is_dir():
         raise UserError(f"{run_dir}: the run stopped before any trial started; start it again with `tuner run`.")
     previous = check_more(run_dir, more) if more else None
+    _check_local_ports(exp, address)
     echo(f"[tuner] {'continuing' if more else 'resuming'} {run_dir}")
     return _execute(exp, run_dir, address, echo, resume=True, more=more, previous=previous)
+
+
+def _check_local_ports(exp: Experiment, address: str | None) -> None:
+    """A fixed port of the local Ray that is taken is one line before anything starts or is written."""
+    from tuner.cluster.ray_session import check_ports
+
+    if not (address or exp.ray.address):
+        check_ports(exp.ray)
 
 
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool, more: int = 0,

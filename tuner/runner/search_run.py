@@ -149,7 +149,7 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
         trainable,
         tune_config=tune.TuneConfig(
             search_alg=make_searcher(exp.search, exp.model.params, *goal, study=searcher_args(run_dir),
-                                     budget=budget),
+                                     budget=budget, folds=exp.data.folds),
             scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,

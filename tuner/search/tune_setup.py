@@ -9,7 +9,7 @@ from tuner.search.space import DefineByRun
 
 
 def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | list[str], mode: str | list[str],
-                  study: Mapping[str, Any] | None = None, budget=None):
+                  study: Mapping[str, Any] | None = None, budget=None, folds: int | None = None):
     """An OptunaSearch over ``params`` with the sampler of ``cfg`` (see :func:`tuner.search.samplers.build_sampler`).
 
     Args:
@@ -18,6 +18,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
         study: ``study_name`` and ``storage`` (an Optuna ``BaseStorage``) of the study to write to (or
             continue), e.g. ``tuner.tracking.searcher_args(run_dir)``; None: an in-memory study.
         budget: a :class:`tuner.search.budget.Budget`: no trial is suggested once it is spent; None: no budget.
+        folds: the CV folds of a completed trial: the study records one stopped before them as PRUNED and a
+            failed one as FAIL; None: as Ray's OptunaSearch (every trial that reported is COMPLETE).
 
     Returns:
         a ray.tune.search.optuna.OptunaSearch (:class:`tuner.search.resumable.ResumableOptunaSearch`)
@@ -26,7 +28,8 @@ def make_searcher(cfg: SearchConfig, params: Mapping[str, Any], metric: str | li
     from tuner.search.samplers import build_sampler
 
     return ResumableOptunaSearch(space=DefineByRun(params), metric=metric, mode=mode,
-                                 sampler=build_sampler(cfg, params), budget=budget, **(study or {}))
+                                 sampler=build_sampler(cfg, params), budget=budget, folds=folds,
+                                 **(study or {}))
 
 
 def make_scheduler(cfg: SchedulerConfig, steps: int, metric: str, mode: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from tuner.outputs import (RunResult, base_summary, counts, failure_reasons, new
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
+SCRATCH_DIR = "tmp"  # under the run directory, for the run's lifetime only: Spark checkpoints, MLflow staging
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: d
     if session.metrics_url:
         echo(f"[tuner] Prometheus metrics (Ray's and tuner_*): {session.metrics_url}")
     check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
-    service, info = start_service(exp.name, exp.spark, str(run_dir / "tmp" / "checkpoints"), session.logs_dir)
+    service, info = start_service(exp.name, exp.spark, str(run_dir / SCRATCH_DIR / "checkpoints"), session.logs_dir)
     summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
     echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
     return session, service
@@ -232,4 +234,7 @@ def _finish(result: RunResult, session, service, t0: float, runs=None) -> None:
     finally:
         kill_service(service)
         stop_ray(session)
-    finish_tracking(runs, s)
+    try:
+        finish_tracking(runs, s)
+    finally:  # Spark's checkpoints and MLflow's staging copy of the model: nothing reads them after the run
+        shutil.rmtree(result.run_dir / SCRATCH_DIR, ignore_errors=True)

@@ -253,11 +253,11 @@ _SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accurac
 RATING_NOTE = ("  (RMSE, MAE: how far the predicted ratings are from the held-out ones, in rating units; lower is "
                "better)")
 IMPLICIT_NOTE = "  (RMSE, MAE: not a rating error here: implicitPrefs predicts preferences, not ratings)"
-NOT_A_RANKER = ("Top-{k} ranking, which this model was not tuned for: {metric} {value:.4f} against {popular:.4f} for "
-                "recommending the most-popular items to the same {users} test users. A model tuned on {objective} "
-                "predicts the rating a user gives an item they chose to rate; it is not a top-k ranker. For top-k "
-                "recommendations tune implicit feedback on ndcg@10 (tuner run experiments/als_implicit.yaml); every "
-                "ranking metric is in summary.json test_metrics.")
+NOT_A_RANKER = ("Top-{k} ranking, which this model was not tuned for: {metric} {value:.4f}; recommending the "
+                "most-popular items: {popular:.4f} (same {users} test users; all ranking metrics in summary.json).")
+BELOW_POPULAR = (" A model tuned on {objective} predicts the rating a user gives an item they chose to rate; it is not "
+                 "a top-k ranker. For top-k recommendations tune implicit feedback on ndcg@10: "
+                 "tuner run experiments/als_implicit.yaml")
 
 
 def _test_lines(s: dict) -> list[str]:
@@ -274,9 +274,10 @@ def _test_lines(s: dict) -> list[str]:
         out += [f"Test {k}: {v:.4f}" for k, v in s["test_metrics"].items() if "@" in k]
     if explain:
         first = next((k for k in s["test_metrics"] if k.startswith("ndcg@")), next(iter(pop)))
-        out.append(NOT_A_RANKER.format(k=first.split("@")[1], metric=first, value=s["test_metrics"][first],
-                                       popular=pop.get(first) or 0.0, objective=s["metric"].upper(),
-                                       users=ranking.get("users", {}).get("evaluated")))
+        value, popular = s["test_metrics"][first], pop.get(first) or 0.0
+        out.append(NOT_A_RANKER.format(k=first.split("@")[1], metric=first, value=value, popular=popular,
+                                       users=ranking.get("users", {}).get("evaluated"))
+                   + (BELOW_POPULAR.format(objective=s["metric"].upper()) if value < popular else ""))
     elif pop:
         out.append(f"Most-popular baseline on the same {ranking['users']['evaluated']} test users: "
                    + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None)

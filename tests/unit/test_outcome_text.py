@@ -48,8 +48,12 @@ def test_an_rmse_model_says_what_its_numbers_mean_and_does_not_headline_ranking(
     assert "in rating units; lower is better" in lines[2]
     assert not any(line.startswith("Test ndcg") or line.startswith("Most-popular") for line in lines)
     (ranking,) = [line for line in lines if line.startswith("Top-10 ranking")]
-    assert "ndcg@10 0.0089 against 0.1089" in ranking and "5985 test users" in ranking
+    assert "ndcg@10 0.0089; recommending the most-popular items: 0.1089" in ranking and "5985 test users" in ranking
     assert "not a top-k ranker" in ranking and "experiments/als_implicit.yaml" in ranking
+    # a model that ranks better than popularity is not told it is no ranker
+    better = _test_lines({**SUMMARY, "test_metrics": {**SUMMARY["test_metrics"], "ndcg@10": 0.19}})
+    (ranking,) = [line for line in better if line.startswith("Top-10 ranking")]
+    assert "ndcg@10 0.1900; recommending the most-popular items: 0.1089" in ranking and "not a top-k" not in ranking
 
 
 def test_a_ranking_objective_shows_every_ranking_line_and_the_baseline():

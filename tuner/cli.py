@@ -250,6 +250,41 @@ _COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, 
 _SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
 
 
+RATING_NOTE = ("  (RMSE, MAE: how far the predicted ratings are from the held-out ones, in rating units; lower is "
+               "better)")
+IMPLICIT_NOTE = "  (RMSE, MAE: not a rating error here: implicitPrefs predicts preferences, not ratings)"
+NOT_A_RANKER = ("Top-{k} ranking, which this model was not tuned for: {metric} {value:.4f}; recommending the "
+                "most-popular items: {popular:.4f} (same {users} test users; all ranking metrics in summary.json).")
+BELOW_POPULAR = (" A model tuned on {objective} predicts the rating a user gives an item they chose to rate; it is not "
+                 "a top-k ranker. For top-k recommendations tune implicit feedback on ndcg@10: "
+                 "tuner run experiments/als_implicit.yaml")
+
+
+def _test_lines(s: dict) -> list[str]:
+    """The test metrics and what they mean. An explicit rating model tuned on a rating error gets its ranking
+    numbers in one line that says why they are low, not as its headline results."""
+    ranking = s.get("ranking") or {}
+    implicit, ranks = bool(ranking.get("implicit")), "@" in s["metric"]
+    pop = (s.get("baseline_test_metrics") or {}).get("popular") or {}
+    explain = bool(pop) and not (implicit or ranks)  # ranking numbers of a model that was not tuned to rank
+    out = [f"Test {_SHOWN.get(k, k.upper())}: {v:.2f}" for k, v in s["test_metrics"].items() if "@" not in k]
+    if any(k in ("rmse", "mae") for k in s["test_metrics"]):
+        out.append(IMPLICIT_NOTE if implicit else RATING_NOTE)
+    if not explain:
+        out += [f"Test {k}: {v:.4f}" for k, v in s["test_metrics"].items() if "@" in k]
+    if explain:
+        first = next((k for k in s["test_metrics"] if k.startswith("ndcg@")), next(iter(pop)))
+        value, popular = s["test_metrics"][first], pop.get(first) or 0.0
+        out.append(NOT_A_RANKER.format(k=first.split("@")[1], metric=first, value=value, popular=popular,
+                                       users=ranking.get("users", {}).get("evaluated"))
+                   + (BELOW_POPULAR.format(objective=s["metric"].upper()) if value < popular else ""))
+    elif pop:
+        out.append(f"Most-popular baseline on the same {ranking['users']['evaluated']} test users: "
+                   + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None)
+                   + " (higher is better: a ranker should beat recommending the most-rated items)")
+    return out
+
+
 def _print_outcome(outcome) -> int:
     s = outcome.summary
     if outcome.table:
@@ -263,18 +298,8 @@ def _print_outcome(outcome) -> int:
             print(f"Pareto front: {len(s['pareto']['front'])} trials; {s['pareto']['selection']}")
         print(f"Best params: {s['best_params']}")
         print(f"Best CV {s['metric'].upper()}: {s['best_cv_metric']:.4f}")
-        implicit = bool((s.get("ranking") or {}).get("implicit"))
-        for name, value in s["test_metrics"].items():
-            if "@" in name:
-                print(f"Test {name}: {value:.4f}")
-            else:
-                print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}"
-                      + (" (not a rating error: implicitPrefs predicts preferences)" if implicit and
-                         name in ("rmse", "mae") else ""))
-        if s.get("baseline_test_metrics"):
-            pop = s["baseline_test_metrics"]["popular"]
-            print(f"Most-popular baseline on the same {s['ranking']['users']['evaluated']} test users: "
-                  + ", ".join(f"{k} {v:.4f}" for k, v in pop.items() if v is not None))
+        for line in _test_lines(s):
+            print(line)
         if s.get("model_path"):
             print(f"Model: {s['model_path']}" + (" (kept: the best did not change)" if s.get("refit") == "kept" else ""))
     elif s["status"] == "failed":

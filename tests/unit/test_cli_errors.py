@@ -145,3 +145,53 @@ def test_a_yaml_syntax_error_names_where_the_broken_construct_started(tmp_path):
     path.write_text("name: x\ndata:\n  folds: [1, 2\n  seed: 3\nmodel: {type: spark-als}\n")
     _one_line_error(_cli("validate", str(path)), f"{path}:4:7: YAML syntax error",
                     "(while parsing a flow sequence started at line 3, column 10)")
+
+
+def test_validate_checks_the_rating_columns_against_a_gzipped_header_with_did_you_mean(tmp_path):
+    import gzip
+
+    ratings = tmp_path / "ratings_export.csv.gz"
+    with gzip.open(ratings, "wt") as fh:
+        fh.write("user_id,movie_id,stars\n1,2,4.0\n")
+    base = ["validate", "experiments/als.yaml", "--set", f"data.path={ratings}"]
+    _one_line_error(_cli(*base, "--set", "data.columns={user: userId, item: movie_id, rating: stars}"),
+                    "experiments/als.yaml: data.columns.user 'userId' is not a column of", str(ratings),
+                    "(did you mean 'user_id'?)")
+    _one_line_error(_cli(*base, "--set", "data.columns={user: user_id, item: movie_id, rating: rating}"),
+                    "data.columns.rating 'rating' is not a column", "columns: user_id, movie_id, stars")
+    ok = _cli(*base, "--set", "data.columns={user: user_id, item: movie_id, rating: stars}")
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: als"), ok.stdout + ok.stderr
+
+
+def test_validate_reads_the_first_part_file_of_a_folder_and_fails_a_folder_without_data(tmp_path):
+    parts = tmp_path / "table"
+    parts.mkdir()
+    (parts / "_SUCCESS").write_text("")
+    for k in range(2):
+        (parts / f"part-0000{k}.csv").write_text("customerID,tenure,Churn\nA,1,No\n")
+    base = ["validate", "experiments/churn_spark_lr.yaml", "--set", "data.format=csv", "--set", f"data.path={parts}"]
+    _one_line_error(_cli(*base, "--set", "data.label=churn"), "data.label 'churn' is not a column of",
+                    "its file part-00000.csv", "(did you mean 'Churn'?)")
+    assert _cli(*base, "--set", "data.label=Churn").returncode == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "_SUCCESS").write_text("")
+    _one_line_error(_cli("validate", "experiments/churn_spark_lr.yaml", "--set", f"data.path={empty}",
+                         "--set", "data.format=csv", "--set", "data.label=Churn"),
+                    "experiments/churn_spark_lr.yaml: data.path", "is a folder with no data file")
+    _one_line_error(_cli("validate", "experiments/als.yaml", "--set", f"data.path={empty}"),
+                    "experiments/als.yaml: data.path", "is a folder with no data file")
+
+
+def test_a_fixed_dashboard_port_that_is_taken_is_one_line_before_anything_starts(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _cli("run", "experiments/quickstart.yaml", "--set", f"ray.dashboard_port={port}",
+                    "--set", f"output.dir={tmp_path / 'runs'}")
+    _one_line_error(proc, f"ray.dashboard_port {port} is taken on this machine",
+                    "leave ray.dashboard_port unset for a free port")
+    assert not (tmp_path / "runs").exists()  # no run directory, no MLflow store, no Ray

@@ -112,3 +112,41 @@ def test_remote_paths_go_by_name_only():
     assert resolve_source("s3a://bucket/export", DataConfig(path="x", format="parquet"))[0] == "parquet"
     with pytest.raises(DataError, match="remote"):
         resolve_source("s3a://bucket/export", cfg)
+
+
+@pytest.mark.parametrize("suffix, opener", [(".gz", "gzip"), (".bz2", "bz2")])
+def test_compressed_files_are_told_by_their_name_and_content_as_spark_reads_them(tmp_path, suffix, opener):
+    import importlib
+
+    mod = importlib.import_module(opener)
+    ml = tmp_path / ("ratings.csv" + suffix)
+    with mod.open(ml, "wt") as fh:
+        fh.write("userId,movieId,rating,timestamp\n1,2,4.0,9\n")
+    assert resolve_source(str(ml), _cfg(ml)) == ("movielens-csv", str(ml))
+    other = tmp_path / ("export.txt" + suffix)
+    with mod.open(other, "wt") as fh:
+        fh.write("uid;iid;score\n1;2;3\n")
+    cfg = _cfg(other, csv_separator=";", columns={"user": "uid", "item": "iid", "rating": "score"})
+    assert resolve_source(str(other), cfg) == ("csv", str(other))
+
+
+def test_a_folder_of_part_files_reads_as_its_first_file(tmp_path):
+    _write(tmp_path / "out" / "_SUCCESS", "")
+    _write(tmp_path / "out" / ".part-00000.csv.crc", "crc")
+    for k in range(2):
+        _write(tmp_path / "out" / f"part-0000{k}.csv", "userId,movieId,rating,timestamp\n1,2,4.0,9\n")
+    assert resolve_source(str(tmp_path / "out"), _cfg(tmp_path / "out")) == ("movielens-csv", str(tmp_path / "out"))
+
+
+@pytest.mark.parametrize("fmt", ["auto", "csv", "parquet"])
+def test_a_folder_without_data_files_fails_whatever_the_format(tmp_path, fmt):
+    _write(tmp_path / "out" / "_SUCCESS", "")
+    _write(tmp_path / "out" / "part-00000.csv", "")  # empty: no data
+    with pytest.raises(DataError, match="folder with no data file") as err:
+        resolve_source(str(tmp_path / "out"), _cfg(tmp_path / "out", format=fmt))
+    assert str(tmp_path / "out") in str(err.value)
+
+
+def test_a_header_without_the_configured_columns_is_a_csv_whose_columns_preflight_checks(tmp_path):
+    path = _write(tmp_path / "export.csv", "user_id,item_id,stars\n1,2,3\n")
+    assert resolve_source(str(path), _cfg(path)) == ("csv", str(path))

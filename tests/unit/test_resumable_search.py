@@ -55,3 +55,30 @@ def test_plain_optuna_search_would_end_the_resumed_run(tmp_path):
     ot_trial.study.tell(ot_trial, 0.9)
     with pytest.raises(optuna.exceptions.UpdateFinishedTrialError):
         OptunaSearch.on_trial_result(s, "t1", {"rmse": 0.9, "training_iteration": 1})
+
+
+def _study_states(tmp_path, reports: dict[str, tuple[list[float], bool]]):
+    """Trials reporting the given running CV means fold by fold (a 3-fold CV), then ending (error or not)."""
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'optuna.db'}")
+    s = make_searcher(SearchConfig(sampler="tpe", seed=0), SPACE, "rmse", "min",
+                      study={"study_name": "s", "storage": storage}, folds=3)
+    for trial_id, (means, error) in reports.items():
+        s.suggest(trial_id)
+        for k, mean in enumerate(means, 1):
+            s.on_trial_result(trial_id, {"rmse": mean, "training_iteration": k, "folds_done": k})
+        last = {"rmse": means[-1], "training_iteration": len(means), "folds_done": len(means)} if means else None
+        s.on_trial_complete(trial_id, last, error=error)
+    return optuna.load_study(study_name="s", storage=storage).get_trials()
+
+
+def test_the_study_records_stopped_trials_as_pruned_and_failed_ones_as_fail(tmp_path):
+    done, pruned, failed, failed_early = _study_states(tmp_path, {
+        "done": ([0.9, 0.85, 0.86], False), "pruned": ([0.7], False), "failed": ([0.6, 0.5], True),
+        "failed_early": ([], True)})
+    TS = optuna.trial.TrialState
+    assert (done.state, done.value, done.intermediate_values) == (TS.COMPLETE, 0.86, {1: 0.9, 2: 0.85, 3: 0.86})
+    assert pruned.state == TS.PRUNED and pruned.intermediate_values == {1: 0.7}
+    assert failed.state == TS.FAIL and failed.intermediate_values == {1: 0.6, 2: 0.5} and failed.value is None
+    assert failed_early.state == TS.FAIL
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'optuna.db'}")
+    assert study.best_value == 0.86  # the pruned trial's 0.7 and the failed one's partial 0.5 never compete

@@ -11,6 +11,7 @@ from pathlib import Path
 from tuner.cluster.errors import ClusterError
 from tuner.cluster.java import JavaInfo, ensure_java
 from tuner.config.schema import RayConfig
+from tuner.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
         ctx = _join(target, env_vars)
         owned = False
     else:
+        dashboard_port, metrics_port = check_ports(cfg)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         store = cfg.object_store_memory_mb * 1024**2 if cfg.object_store_memory_mb else None
         ctx = ray.init(
@@ -68,11 +70,11 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
             object_store_memory=store,
             include_dashboard=True,
             dashboard_host="127.0.0.1",
-            dashboard_port=cfg.dashboard_port,
+            dashboard_port=dashboard_port,
             logging_level=logging.WARNING,
             log_to_driver=False,
             _node_ip_address="127.0.0.1",
-            _metrics_export_port=cfg.metrics_export_port,
+            _metrics_export_port=metrics_port or None,
         )
         owned = True
     dashboard = ctx.dashboard_url
@@ -83,6 +85,40 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
                       owned=owned, java=java, logs_dir=ray_logs_dir(),
                       metrics_url=f"http://{ctx.address_info.get('node_ip_address', '127.0.0.1')}:{port}/metrics"
                       if port else None)
+
+
+PORT_TAKEN = ("{key} {port} is taken on this machine (another Ray, e.g. another tuner run, or another program "
+              "listens there): leave {key} unset for a free port, or pick another (--set {key}={other})")
+
+
+def check_ports(cfg: RayConfig) -> tuple[int, int]:
+    """The dashboard and metrics ports a local Ray gets: a fixed one when free, else 0 (Ray picks a free one).
+
+    Raises:
+        UserError: a fixed ``ray.dashboard_port`` or ``ray.metrics_export_port`` is taken.
+    """
+    return (_free_or_fail(cfg.dashboard_port, "ray.dashboard_port"),
+            _free_or_fail(cfg.metrics_export_port, "ray.metrics_export_port"))
+
+
+def _free_or_fail(port: int | None, key: str) -> int:
+    """``port`` when nothing listens on it, 0 (Ray picks a free one) when it is unset or 0.
+
+    Raises:
+        UserError: a fixed ``port`` is taken; checked before Ray starts anything, which would otherwise fail
+            half-started with a traceback.
+    """
+    import socket
+
+    if not port:
+        return 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise UserError(PORT_TAKEN.format(key=key, port=port, other=port + 1 if port < 65535 else port - 1)) \
+                from None
+    return port
 
 
 def _join(target: str, env_vars: dict):

@@ -350,7 +350,9 @@ class RayConfig(_Frozen):
     address: str | None = None
     num_cpus: Annotated[int, Field(ge=1)] | None = None
     object_store_memory_mb: Annotated[int, Field(ge=100)] | None = None
-    dashboard_port: Annotated[int, Field(ge=0, le=65535)] = 8265
+    # The local Ray's dashboard; None (or 0): a free port, printed at the start and in summary.json, so two runs
+    # (or a run beside a notebook's Ray) never collide. A fixed port that is taken stops the run with one line.
+    dashboard_port: Annotated[int, Field(ge=0, le=65535)] | None = None
     # Prometheus endpoint of the local Ray's metrics (tuner's own too): http://127.0.0.1:<port>/metrics;
     # None: a port Ray picks (printed and in summary.json as metrics_url).
     metrics_export_port: Annotated[int, Field(ge=1, le=65535)] | None = None

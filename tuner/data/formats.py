@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import re
 from pathlib import Path
 
@@ -14,6 +16,10 @@ FORMATS = ("movielens-csv", "movielens-dat", "movielens-tsv", "csv", "parquet")
 MOVIELENS_FILES = {"ratings.csv": "movielens-csv", "ratings.dat": "movielens-dat", "u.data": "movielens-tsv"}
 MOVIELENS_CSV_HEADER = "userId,movieId,rating,timestamp"
 _PEEK_BYTES = 64 * 1024
+# Codecs Spark's text and CSV readers pick by file extension, as they do (Hadoop's codec factory).
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
+NO_DATA_FILES = ("data.path {path} is a folder with no data file in it (Spark reads its files whose names do not "
+                 "start with _ or ., and skips empty ones); point data.path at the folder that holds the data")
 
 UNDETECTABLE = (
     "cannot tell the format of data.path {path}: {why}; set data.format to one of " + ", ".join(FORMATS)
@@ -51,7 +57,7 @@ def resolve_source(path: str, cfg: DataConfig) -> tuple[str, str]:
     if not local.exists():
         raise DataError(f"data.path {path} does not exist; point data.path at a ratings file or folder")
     if local.is_dir():
-        return _resolve_folder(local, fmt)
+        return _resolve_folder(local, cfg)
     if not local.is_file():
         raise DataError(NOT_A_FILE.format(path=path))
     if fmt != "auto":
@@ -69,28 +75,58 @@ NOT_A_FILE = "data.path {path} is not a regular file or folder (a device, pipe o
 
 
 def first_line(path: Path) -> str:
-    """The first line of a local file (at most 64 KiB of it), without its line break; '' for an empty file."""
-    with open(path, "rb") as fh:
-        head = fh.read(_PEEK_BYTES)
+    """The first line of a local file (at most 64 KiB of it, decompressed when its name ends in .gz or .bz2, as
+    Spark reads it), without its line break; '' for an empty file."""
+    opener = COMPRESSED.get(Path(path).suffix, open)
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(_PEEK_BYTES)
+    except (OSError, EOFError) as exc:  # a .gz that is not gzip: Spark would fail on it too
+        raise DataError(f"cannot read {path} as {Path(path).suffix} (compressed by its name): {exc}") from None
     return head.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
 
 
+def uncompressed_name(name: str) -> str:
+    """``ratings.csv.gz`` -> ``ratings.csv``: the name the content has once Spark decompressed it."""
+    for suffix in COMPRESSED:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def data_files(folder: Path) -> list[Path]:
+    """The non-empty files Spark reads from a folder (and its partition folders), in name order: names starting
+    with ``_`` or ``.`` (``_SUCCESS``, ``.crc``) are skipped, as Spark skips them."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.stat().st_size > 0
+                  and not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parts))
+
+
 def _format_from_name(name: str) -> str | None:
+    name = uncompressed_name(name)
     if name in MOVIELENS_FILES:
         return MOVIELENS_FILES[name]
     return "parquet" if name.endswith(".parquet") else None
 
 
-def _resolve_folder(folder: Path, fmt: str) -> tuple[str, str]:
+def _resolve_folder(folder: Path, cfg: DataConfig) -> tuple[str, str]:
+    fmt = cfg.format
     for name, movielens_fmt in MOVIELENS_FILES.items():
-        if (folder / name).is_file() and fmt in ("auto", movielens_fmt):
-            return movielens_fmt, str(folder / name)
+        for found in (folder / name, *(folder / (name + c) for c in COMPRESSED)):
+            if found.is_file() and fmt in ("auto", movielens_fmt):
+                return movielens_fmt, str(found)
+    files = data_files(folder)
+    if not files:
+        raise DataError(NO_DATA_FILES.format(path=folder))
     if fmt in ("csv", "parquet"):
         return fmt, str(folder)
-    if fmt == "auto" and next(folder.rglob("*.parquet"), None) is not None:
-        return "parquet", str(folder)
-    if fmt == "auto":
-        why = f"the folder holds none of {', '.join(MOVIELENS_FILES)} and no *.parquet files"
+    if fmt == "auto":  # a folder of part files (Spark's own output, or split by hand): as its first file reads
+        if any(p.name.endswith(".parquet") for p in files):
+            return "parquet", str(folder)
+        detected = _format_from_name(files[0].name) or _format_from_first_line(files[0], cfg)
+        if detected is not None:
+            return detected, str(folder)
+        why = (f"the folder holds none of {', '.join(MOVIELENS_FILES)}, no *.parquet files, and the first line of "
+               f"its first file {files[0].name} ({first_line(files[0])!r}) fits no format")
         raise DataError(UNDETECTABLE.format(path=folder, why=why))
     wanted = next(name for name, f in MOVIELENS_FILES.items() if f == fmt)
     raise DataError(f"data.path {folder} is a folder without {wanted}, which data.format {fmt} reads")
@@ -108,8 +144,17 @@ def _format_from_first_line(path: Path, cfg: DataConfig) -> str | None:
     tab_fields = line.split("\t")
     if len(tab_fields) == 4 and all(f.strip().replace(".", "", 1).isdigit() for f in tab_fields):
         return "movielens-tsv"
-    names = {f.strip().strip('"') for f in line.split(cfg.csv_separator)}
-    wanted = {cfg.columns.user, cfg.columns.item, cfg.columns.rating}
-    if cfg.csv_header and wanted <= names:
+    names = [f.strip().strip('"') for f in line.split(cfg.csv_separator)]
+    # a header of at least user, item and rating: csv (its columns are checked against data.columns before Ray
+    # starts, with did-you-mean on the header's names; see tuner/runner/preflight.py)
+    if cfg.csv_header and len(names) >= 3 and not all(_is_number(n) for n in names):
         return "csv"
     return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

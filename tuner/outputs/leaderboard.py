@@ -157,19 +157,33 @@ def counts(rows: list[TrialRow]) -> dict[str, int]:
 
 
 def render_table(rows: list[TrialRow], tuned: list[str], metric: str, limit: int = 10) -> str:
-    """A plain-text leaderboard for the terminal."""
-    head = ["#", "trial", "status", *tuned, f"cv {metric}", "folds", "sec"]
+    """A plain-text leaderboard for the terminal.
+
+    A conditional space (a choice with branches) shows one ``params`` column holding only the params each row's
+    branch has (``estimator=RandomForestClassifier max_depth=7``), not every branch's column, mostly empty.
+    """
+    conditional = any(r.params.get(p) is None for r in rows for p in tuned)
+    params_head = ["params"] if conditional else tuned
+    head = ["#", "trial", "status", *params_head, f"cv {metric}", "folds", "sec"]
     body = []
     for i, r in enumerate(rows[:limit], 1):
-        vals = [_short(r.params.get(p)) for p in tuned]
+        vals = [_branch_params(r.params, tuned)] if conditional else [_short(r.params.get(p)) for p in tuned]
         body.append([str(i), r.trial_id, r.status, *vals, _fmt(r.metrics.get(metric)) or "-", str(r.folds_done),
                      f"{r.seconds:.0f}"])
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in [head, *body]]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head, *body]]
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in leaderboard.csv")
     return "\n".join(lines)
 
 
+def _branch_params(params: dict, tuned: list[str]) -> str:
+    """``name=value`` for the tuned params this row has; a branch param by its own name (``max_depth``, not
+    ``RandomForestClassifier.max_depth``: the choice's value beside it names the branch)."""
+    return " ".join(f"{p.rsplit('.', 1)[-1]}={_short(params[p])}" for p in tuned if params.get(p) is not None)
+
+
 def _short(v) -> str:
+    if isinstance(v, str) and "." in v and " " not in v:  # a dotted class path: its last part
+        return v.rsplit(".", 1)[-1]
     return f"{v:.4g}" if isinstance(v, float) else str(v)

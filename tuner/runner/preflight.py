@@ -40,7 +40,7 @@ def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = Tru
             from tuner.data.formats import NOT_A_FILE
 
             raise UserError(prefix + NOT_A_FILE.format(path=exp.data.path))
-        _check_header(exp, path, prefix)
+        _check_header(exp, path, prefix, _table_columns(exp))
         return None
     from tuner.data import DataError, resolve_ratings_path, resolve_source
     from tuner.data.download import cached_ratings_path
@@ -48,27 +48,74 @@ def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = Tru
     if not fetch and exp.data.path is None and not os.path.isfile(cached_ratings_path(exp.data)):
         return f"{exp.data.download} is not cached yet: `tuner run` downloads it into {exp.data.cache_dir}"
     try:
-        resolve_source(resolve_ratings_path(exp.data), exp.data)
+        fmt, source = resolve_source(resolve_ratings_path(exp.data), exp.data)
     except DataError as exc:
         raise UserError(prefix + exc.message) from None
+    if fmt in ("csv", "parquet") and (fmt == "parquet" or exp.data.csv_header):
+        cols = exp.data.columns
+        named = [(f"data.columns.{k}", getattr(cols, k)) for k in ("user", "item", "rating")]
+        _check_header(exp, source, prefix, named, fmt)
     return None
 
 
-def _check_header(exp: Experiment, path: str, prefix: str) -> None:
-    """A local CSV's header holds data.label and every column named in numeric / categorical / ignore."""
-    fmt = exp.data.format
-    if "://" in path or not exp.data.csv_header or os.path.isdir(path) or fmt == "parquet" or (
-            fmt == "auto" and path.endswith(".parquet")):
-        return
-    from tuner.data.formats import first_line  # at most 64 KiB of the file: a one-line gigabyte is not read
-
-    header = next(csv.reader([first_line(Path(path))], delimiter=exp.data.csv_separator), [])
-    columns = [shorten(c.strip(), 40) for c in header]
+def _table_columns(exp: Experiment) -> list[tuple[str, str]]:
+    """(key, column) for every column a classification config names: the label and the feature lists."""
     named = [("data.label", exp.data.label)] if exp.data.label else []
     for key in ("numeric", "categorical", "ignore"):
         named += [(f"data.{key}", c) for c in getattr(exp.data, key) or []]
+    return named
+
+
+def _check_header(exp: Experiment, path: str, prefix: str, named: list[tuple[str, str]],
+                  fmt: str | None = None) -> None:
+    """Every ``(key, column)`` in ``named`` is a column of the local file or folder at ``path`` (its CSV header,
+    decompressed as Spark reads it, or its Parquet schema); else one line naming the key, the file and the
+    header's closest name."""
+    from tuner.data import DataError
+    from tuner.data.formats import NO_DATA_FILES, data_files
+
+    if "://" in path or not named:
+        return
+    first = path
+    if os.path.isdir(path):
+        files = data_files(Path(path))
+        if not files:
+            raise UserError(prefix + NO_DATA_FILES.format(path=path))
+        first = str(files[0])
+    fmt = fmt or exp.data.format
+    try:
+        if fmt == "parquet" or (fmt == "auto" and first.endswith(".parquet")):
+            columns = _parquet_columns(first, path)
+        elif exp.data.csv_header:
+            columns = _csv_header(first, exp.data.csv_separator)
+        else:
+            return
+    except DataError as exc:
+        raise UserError(prefix + exc.message) from None
     for key, name in named:
         if name not in columns:
-            shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
-            raise UserError(prefix + NOT_A_COLUMN.format(key=key, name=name, path=exp.data.path, columns=shown)
+            shown = ", ".join(shorten(c, 40) for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
+            where = exp.data.path if first == path else f"{exp.data.path} (its file {Path(first).name})"
+            raise UserError(prefix + NOT_A_COLUMN.format(key=key, name=name, path=where, columns=shown)
                             + did_you_mean(name, columns))
+
+
+def _csv_header(file: str, separator: str) -> list[str]:
+    from tuner.data.formats import first_line
+
+    line = first_line(Path(file)).lstrip("\ufeff")
+    return [c.strip() for c in next(csv.reader([line], delimiter=separator), [])]
+
+
+def _parquet_columns(file: str, root: str) -> list[str]:
+    """The Parquet schema's names, plus the partition columns of a folder (``year=2020/``), as Spark reads them."""
+    import pyarrow.parquet as pq
+
+    from tuner.data import DataError
+
+    try:
+        names = list(pq.read_schema(file).names)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
+        raise DataError(f"cannot read the Parquet schema of {file}: {str(exc).splitlines()[0]}") from None
+    rel = Path(file).relative_to(root).parts[:-1] if file != root else ()
+    return names + [p.split("=", 1)[0] for p in rel if "=" in p]

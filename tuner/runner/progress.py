@@ -15,6 +15,13 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
+def eta_text(elapsed: float, done: int, total: int) -> str:
+    """``ETA mm:ss`` from the mean time per finished trial; before the first one finishes it is not known."""
+    if done == 0:
+        return "ETA unknown until a trial finishes"
+    return f"ETA {_clock(elapsed / done * (total - done) if done < total else 0.0)}"
+
+
 class ProgressLine(Callback):
     """Prints ``trials done/total · running · pruned · failed · best · elapsed · ETA``.
 
@@ -61,14 +68,14 @@ class ProgressLine(Callback):
         done = [t for t in trials if t.status in ("TERMINATED", "ERROR")]
         failed, pruned, running = (status.count(k) for k in ("failed", "pruned", "running"))
         elapsed = time.monotonic() - self.start
-        eta = elapsed / len(done) * (self.total - len(done)) if done and len(done) < self.total else 0.0
         best = f"{self.best:.4f}" if self.best is not None else "-"
         line = (f"[tuner] trials {len(done)}/{self.total} done · {running} running · {pruned} pruned · "
-                f"{failed} failed · best {self.metric} {best} · {_clock(elapsed)} elapsed · ETA {_clock(eta)}")
+                f"{failed} failed · best {self.metric} {best} · {_clock(elapsed)} elapsed · "
+                + eta_text(elapsed, len(done), self.total))
         key = line.rsplit("·", 2)[0]
         stream = sys.stdout
         if stream.isatty():
-            stream.write("\r" + line + ("\n" if final else ""))
+            stream.write("\r\033[K" + line + ("\n" if final else ""))
         elif key != self.last or final:
             stream.write(line + "\n")
         self.last = key

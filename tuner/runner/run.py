@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from tuner.outputs import (RunResult, base_summary, check_resumable, counts, fai
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
+SCRATCH_DIR = "tmp"  # under the run directory, for the run's lifetime only: Spark checkpoints, MLflow staging
 
 
 @dataclass
@@ -39,6 +41,7 @@ def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> R
     Returns:
         The outcome; ``exit_code`` is 0 on success, 1 if no trial completed, 130 if interrupted.
     """
+    _check_local_ports(exp, address)
     run_dir = new_run_dir(exp)
     echo(f"[tuner] run directory: {run_dir}")
     with lock_run_dir(run_dir):  # held until the run has written its last file
@@ -64,8 +67,17 @@ def resume_run(run_dir: str | Path, address: str | None = None, echo=print, more
     check_resumable(run_dir)  # Tuner.restore unpickles tune/: only a folder tuner wrote, owned by this user
     with lock_run_dir(run_dir):  # a second resume, or a resume during the live run, stops here
         previous = check_more(run_dir, more) if more else None
+        _check_local_ports(exp, address)
         echo(f"[tuner] {'continuing' if more else 'resuming'} {run_dir}")
         return _execute(exp, run_dir, address, echo, resume=True, more=more, previous=previous)
+
+
+def _check_local_ports(exp: Experiment, address: str | None) -> None:
+    """A fixed port of the local Ray that is taken is one line before anything starts or is written."""
+    from tuner.cluster.ray_session import check_ports
+
+    if not (address or exp.ray.address):
+        check_ports(exp.ray)
 
 
 def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: bool, more: int = 0,
@@ -101,7 +113,7 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: d
     if session.metrics_url:
         echo(f"[tuner] Prometheus metrics (Ray's and tuner_*): {session.metrics_url}")
     check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
-    service, info = start_service(exp.name, exp.spark, str(run_dir / "tmp" / "checkpoints"), session.logs_dir)
+    service, info = start_service(exp.name, exp.spark, str(run_dir / SCRATCH_DIR / "checkpoints"), session.logs_dir)
     summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
     echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
     return session, service
@@ -225,4 +237,7 @@ def _finish(result: RunResult, session, service, t0: float, runs=None) -> None:
     finally:
         kill_service(service)
         stop_ray(session)
-    finish_tracking(runs, s)
+    try:
+        finish_tracking(runs, s)
+    finally:  # Spark's checkpoints and MLflow's staging copy of the model: nothing reads them after the run
+        shutil.rmtree(result.run_dir / SCRATCH_DIR, ignore_errors=True)

@@ -150,7 +150,8 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
         tune_config=tune.TuneConfig(
             # a new study tries the known-good starts first; `--more` continues one that already has them
             search_alg=make_searcher(exp.search, exp.model.params, *goal, study=searcher_args(run_dir),
-                                     budget=budget, starts=exp.model.starts or () if name == "tune" else ()),
+                                     budget=budget, folds=exp.data.folds,
+                                     starts=exp.model.starts or () if name == "tune" else ()),
             scheduler=make_scheduler(exp.scheduler, steps, metric, mode),
             num_samples=exp.search.num_samples,
             max_concurrent_trials=concurrency,

@@ -65,7 +65,7 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
         dashboard_port, metrics_port = check_ports(cfg)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         store = cfg.object_store_memory_mb * 1024**2 if cfg.object_store_memory_mb else None
-        ctx = ray.init(
+        ctx = _init_local(
             num_cpus=cfg.num_cpus or os.cpu_count(),
             object_store_memory=store,
             include_dashboard=True,
@@ -85,6 +85,21 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
                       owned=owned, java=java, logs_dir=ray_logs_dir(),
                       metrics_url=f"http://{ctx.address_info.get('node_ip_address', '127.0.0.1')}:{port}/metrics"
                       if port else None)
+
+
+def _init_local(**kwargs):
+    """``ray.init`` of a new local Ray; a start that fails (e.g. raylet or GCS not up in time on an overloaded
+    machine: Ray raises a bare Exception) is one ClusterError line, with Ray's own first line and its logs."""
+    import ray
+
+    try:
+        return ray.init(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - Ray raises plain Exception for a node that did not start
+        if ray.is_initialized():
+            ray.shutdown()
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ClusterError(f"Ray could not start on this machine: {why} Its logs: {ray_logs_dir() or '/tmp/ray'}. "
+                           "If the machine is busy, try again when it is quieter.") from None
 
 
 PORT_TAKEN = ("{key} {port} is taken on this machine (another Ray, e.g. another tuner run, or another program "

@@ -19,6 +19,7 @@ from tuner.serve.factors import AlsFactors, load_factors, read_factor_row, read_
 from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
 from tuner.serve.store import SeenStore, popular_items
 from tuner.serve.tables import write_table
+from tuner.serve.topk import top_k_rows
 
 __all__ = ["FALLBACKS", "Recommender", "recommend", "recommend_many", "top_k"]
 
@@ -27,14 +28,11 @@ BATCH_USERS = 512  # users scored per matrix product: 512 x 59k float32 = 120 MB
 
 
 def top_k(scores: np.ndarray, item_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best of ``scores`` (-inf = excluded) as ``(item ids, scores)``, best first, ties by item id."""
-    finite = int(np.isfinite(scores).sum())
-    k = min(k, finite)
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    idx = idx[np.lexsort((item_ids[idx], -scores[idx]))]
-    return item_ids[idx], scores[idx]
+    """The ``k`` best of ``scores`` (-inf = excluded) as ``(item ids, scores)``, best first, ties by item id
+    (``item_ids`` ascending, as :class:`~tuner.serve.factors.Factors` keeps them)."""
+    cols, vals = top_k_rows(scores[None, :], k)
+    keep = np.isfinite(vals[0])
+    return item_ids[cols[0][keep]], vals[0][keep]
 
 
 class Recommender:
@@ -108,13 +106,7 @@ class Recommender:
             r = order[np.searchsorted(users, owner, sorter=order)]
             c = self.items.rows(item)
             scores[r[c >= 0], c[c >= 0]] = -np.inf
-        width = scores.shape[1]
-        k = min(k, width)  # the k largest below, without negating a (users x items) copy of the scores
-        part = np.argpartition(scores, width - k, axis=1)[:, width - k:] if k < width else \
-            np.tile(np.arange(k), (len(users), 1))
-        top = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-top, axis=1, kind="stable")
-        part, top = np.take_along_axis(part, order, axis=1), np.take_along_axis(top, order, axis=1)
+        part, top = top_k_rows(scores, k)
         ids = np.where(np.isfinite(top), self.items.ids[part], -1)
         return ids, top
 

@@ -226,10 +226,10 @@ def _batch_line(info: dict, fallback) -> str:
 
 
 def _cmd_predict(args) -> int:
-    from tuner.serve.model_dir import SPARK_PIPELINES, resolve_model_dir
+    from tuner.serve.model_dir import resolve_model_dir
 
     model = resolve_model_dir(args.model)
-    if model.model_type in SPARK_PIPELINES:  # a local Spark reads, transforms and writes; nothing collected
+    if model.serve == "spark":  # the card says: a local Spark reads, transforms and writes; nothing collected
         from tuner.ops.predict_spark import predict_with_spark
 
         info = predict_with_spark(model, args.input, args.out)
@@ -247,10 +247,10 @@ _COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, 
              "submit": _cmd_submit, "export": _cmd_export, "doctor": _cmd_doctor, "recommend": _cmd_recommend,
              "predict": _cmd_predict}
 
-_SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
-
 
 def _print_outcome(outcome) -> int:
+    from tuner.config.tasks import display_name
+
     s = outcome.summary
     if outcome.table:
         print("\nLeaderboard (CV mean over folds; pruned = stopped early by ASHA)")
@@ -268,7 +268,7 @@ def _print_outcome(outcome) -> int:
             if "@" in name:
                 print(f"Test {name}: {value:.4f}")
             else:
-                print(f"Test {_SHOWN.get(name, name.upper())}: {value:.2f}"
+                print(f"Test {display_name(name)}: {value:.2f}"
                       + (" (not a rating error: implicitPrefs predicts preferences)" if implicit and
                          name in ("rmse", "mae") else ""))
         if s.get("baseline_test_metrics"):

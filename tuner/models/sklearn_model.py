@@ -282,7 +282,7 @@ class SklearnClassifier(ModelAdapter):
         est = model.named_steps["estimator"]
         path = next(p for p in ESTIMATORS if short_name(p) == type(est).__name__)
         rules, got = ESTIMATORS[path], est.get_params()
-        out = {"estimator": path, **({"n_jobs": got["n_jobs"]} if "n_jobs" in got else {})}
+        out = {"estimator": path, "n_jobs": got.get("n_jobs", 1)}  # HistGradientBoosting*: OpenMP, no n_jobs
         for k in rules:
             value = got.get(k)
             out[f"{short_name(path)}.{k}"] = "none" if k == "class_weight" and value is None else value

@@ -276,7 +276,7 @@ def prepare_and_grid(args, sk_exp, lr_exp, grid: dict | None, out_dir: str) -> t
             return {}, result, result["rows"]
         t0 = time.monotonic()
         rows = ray.get(service.call.remote(_tasks.prepare, "sklearn", sk_exp.data))
-        ref = rows.pop(TRIAL_DATA)
+        ref = rows.pop(TRIAL_DATA)["arrays"]  # the trial handle: the arrays' ObjectRef and the task
         arrays = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in ray.get(ref).items()}
         del ref
         log(f"sklearn arrays: {len(arrays['y']):,} rows ({rows['train']:,} training in folds {rows['fold_rows']}) "

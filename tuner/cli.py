@@ -226,10 +226,10 @@ def _batch_line(info: dict, fallback) -> str:
 
 
 def _cmd_predict(args) -> int:
-    from tuner.serve.model_dir import SPARK_PIPELINES, resolve_model_dir
+    from tuner.serve.model_dir import resolve_model_dir
 
     model = resolve_model_dir(args.model)
-    if model.model_type in SPARK_PIPELINES:  # a local Spark reads, transforms and writes; nothing collected
+    if model.serve == "spark":  # the card says: a local Spark reads, transforms and writes; nothing collected
         from tuner.ops.predict_spark import predict_with_spark
 
         info = predict_with_spark(model, args.input, args.out)
@@ -246,8 +246,6 @@ def _cmd_predict(args) -> int:
 _COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "resume": _cmd_resume, "status": _cmd_status,
              "submit": _cmd_submit, "export": _cmd_export, "doctor": _cmd_doctor, "recommend": _cmd_recommend,
              "predict": _cmd_predict}
-
-_SHOWN = {"auc_roc": "AUC", "auc_pr": "AUC-PR", "log_loss": "log loss", "accuracy": "accuracy", "f1": "F1"}
 
 
 RATING_NOTE = ("  (RMSE, MAE: how far the predicted ratings are from the held-out ones, in rating units; lower is "
@@ -267,7 +265,9 @@ def _test_lines(s: dict) -> list[str]:
     implicit, ranks = bool(ranking.get("implicit")), "@" in s["metric"]
     pop = (s.get("baseline_test_metrics") or {}).get("popular") or {}
     explain = bool(pop) and not (implicit or ranks)  # ranking numbers of a model that was not tuned to rank
-    out = [f"Test {_SHOWN.get(k, k.upper())}: {v:.2f}" for k, v in s["test_metrics"].items() if "@" not in k]
+    from tuner.config.tasks import display_name
+
+    out = [f"Test {display_name(k)}: {v:.2f}" for k, v in s["test_metrics"].items() if "@" not in k]
     if any(k in ("rmse", "mae") for k in s["test_metrics"]):
         out.append(IMPLICIT_NOTE if implicit else RATING_NOTE)
     if not explain:
@@ -286,6 +286,8 @@ def _test_lines(s: dict) -> list[str]:
 
 
 def _print_outcome(outcome) -> int:
+    from tuner.config.tasks import display_name
+
     s = outcome.summary
     if outcome.table:
         print("\nLeaderboard (CV mean over folds; pruned = stopped early by ASHA)")

@@ -56,7 +56,8 @@ def test_sklearn_space_has_branches_per_estimator():
     ("model.params.n_jobs", {"type": "int", "low": 1, "high": 2},
      "model.params.n_jobs must be a fixed value, not a search space: it sets the CPUs each trial asks Ray for."),
     ("data.format", "synthetic",
-     "data.format 'synthetic' makes a ratings table, but model type 'sklearn' needs a classification table."),
+     "data.format 'synthetic' makes a ratings table (user, item, rating), but model type 'sklearn' on task "
+     "'binary' needs a classification table with two classes."),
     ("data.missing", "zero", "data.missing must be one of 'impute', 'drop', 'fail', got 'zero'."),
 ])
 def test_classifier_config_mistakes_are_one_line(project, key, value, message):
@@ -68,7 +69,7 @@ def test_classifier_config_mistakes_are_one_line(project, key, value, message):
 def test_a_csv_without_a_label_is_a_config_error(project):
     doc = with_("data", {"format": "csv", "path": "x.csv"}, SK)
     assert str(error_of(doc)) == ("experiments/als.yaml: data.label is required for model type 'sklearn' "
-                                  "(the label column of a classification table).")
+                                  "on task 'binary' (the label column of the table).")
 
 
 def test_a_column_in_two_roles_is_an_error(project):

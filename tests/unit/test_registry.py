@@ -76,7 +76,7 @@ class ToyCentroid(ModelAdapter):
             return {"c1": f["c1"], "c0": f["c0"], "shrink": float(f["shrink"])}
 
     def card(self, ctx, model):
-        return {"format": "numpy .npz (c1, c0 centroids)"}
+        return {"format": "numpy .npz (c1, c0 centroids)", "task": self.task_of(ctx)}
 
     def save_mlflow(self, ctx, model, test, path):
         # a family without an MLflow flavour of its own logs an MLflow pyfunc model with its signature

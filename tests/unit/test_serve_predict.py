@@ -113,3 +113,42 @@ def test_serve_imports_neither_ray_nor_pyspark():
             "assert not bad, bad")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def _export(root, pipe, task: str, facts: dict):
+    from tuner.models.sklearn_model import SklearnClassifier
+
+    adapter = SklearnClassifier()
+    adapter.save(pipe, str(root / "sklearn"))
+    card = adapter.card(types.SimpleNamespace(state={"task": task, "facts": {"label": "y", **facts}}), pipe)
+    (root / "model_card.json").write_text(json.dumps({"model_type": "sklearn", "path": str(root / "sklearn"),
+                                                      **card}))
+
+
+def test_multiclass_and_regression_answer_as_their_card_says(tmp_path):
+    """The card's task decides the columns: the class and a probability per class, or a number (no JVM)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import Ridge
+
+    from tuner.models.sklearn_model import make_pipeline
+
+    n = 300
+    X = pd.DataFrame({"age": RNG.normal(40, 10, n), "plan": RNG.choice(["a", "b", "c"], n).astype(object)})
+    y = np.digitize(X["age"], [35, 45]).astype(float)  # class index 0, 1, 2
+    clf = make_pipeline(["age"], ["plan"], RandomForestClassifier(n_estimators=10, random_state=0)).fit(X, y)
+    _export(tmp_path / "multi", clf, "multiclass", {"classes": ["young", "mid", "old"]})
+    reg = make_pipeline(["age"], ["plan"], Ridge()).fit(X, 2.0 * X["age"].to_numpy())
+    _export(tmp_path / "reg", reg, "regression", {})
+    (tmp_path / "rows.csv").write_text("age,plan\n20,a\n60,c\n")
+    rows = pd.DataFrame({"age": [20.0, 60.0], "plan": pd.Series(["a", "c"], dtype=object)})
+
+    assert predict(tmp_path / "multi", tmp_path / "rows.csv", tmp_path / "m.parquet")["rows"] == 2
+    got = pq.read_table(tmp_path / "m.parquet").to_pandas()
+    assert got["prediction"].tolist() == ["young", "old"]
+    proba = got[["probability_young", "probability_mid", "probability_old"]].to_numpy()
+    assert np.allclose(proba, clf.predict_proba(rows))
+
+    predict(tmp_path / "reg", tmp_path / "rows.csv", tmp_path / "r.parquet")
+    got = pq.read_table(tmp_path / "r.parquet").to_pandas()
+    assert "probability" not in got and np.allclose(got["prediction"], reg.predict(rows))
+    assert json.loads((tmp_path / "reg" / "model_card.json").read_text())["serve"] == "skops"

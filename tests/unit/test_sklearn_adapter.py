@@ -58,3 +58,57 @@ def test_an_estimator_outside_the_allow_list_is_refused_without_importing_it():
 def test_trials_ask_for_n_jobs_cpus():
     assert get_adapter("sklearn").trial_resources({"n_jobs": 2}) == {"cpu": 2}
     assert get_adapter("sklearn").trials_in_worker and not get_adapter("spark-als").trials_in_worker
+
+
+def _with_label(data: dict, y, task: str) -> dict:
+    """The prepare handle of another task: the same features, another label, the task beside the arrays."""
+    return {"arrays": {**data, "y": np.asarray(y, dtype=np.float64)}, "task": task}
+
+
+class TestSklearnRegressionContract(AdapterContract):
+    """The regression task: HistGradientBoostingRegressor on a numeric label, rmse / mae / r2."""
+
+    family = "sklearn"
+
+    @pytest.fixture
+    def ctx(self):
+        data = tiny_arrays()
+        y = 3.0 * np.nan_to_num(data["num"][:, 0]) + (data["cat"][:, 0] == "a") + 10.0
+        return ServiceContext(spark=None, state={"data": _with_label(data, y, "regression"), "task": "regression",
+                                                 "facts": {"label": "y", "task": "regression"}})
+
+    @pytest.fixture
+    def params(self):
+        return {"estimator": "sklearn.ensemble.HistGradientBoostingRegressor", "n_jobs": 1,
+                "HistGradientBoostingRegressor.max_iter": 30, "HistGradientBoostingRegressor.learning_rate": 0.1}
+
+
+class TestSklearnMulticlassContract(AdapterContract):
+    """The multiclass task: a 3-class label, f1_macro / accuracy / log_loss, one probability per class."""
+
+    family = "sklearn"
+
+    @pytest.fixture
+    def ctx(self):
+        data = tiny_arrays()
+        y = np.digitize(np.nan_to_num(data["num"][:, 0]), [-0.4, 0.4]).astype(float)  # classes 0, 1, 2
+        return ServiceContext(spark=None, state={"data": _with_label(data, y, "multiclass"), "task": "multiclass",
+                                                 "facts": {"label": "y", "task": "multiclass",
+                                                           "classes": ["low", "mid", "high"]}})
+
+    @pytest.fixture
+    def params(self):
+        return {"estimator": RF, "n_jobs": 1, "RandomForestClassifier.n_estimators": 15,
+                "RandomForestClassifier.max_depth": 4, "RandomForestClassifier.class_weight": "none"}
+
+
+def test_each_task_scores_its_own_metrics_and_learns():
+    adapter = get_adapter("sklearn")
+    reg = TestSklearnRegressionContract.ctx.__wrapped__(None)
+    out = adapter.fit_fold(reg, TestSklearnRegressionContract.params.__wrapped__(None), 0, 0)
+    assert set(adapter.metric_names(reg)) == {"rmse", "mae", "r2"} and out["r2"] > 0.8, out
+    multi = TestSklearnMulticlassContract.ctx.__wrapped__(None)
+    out = adapter.fit_fold(multi, TestSklearnMulticlassContract.params.__wrapped__(None), 0, 0)
+    assert set(adapter.metric_names(multi)) == {"f1_macro", "accuracy", "log_loss"} and out["f1_macro"] > 0.7, out
+    card = adapter.card(multi, adapter.fit(multi, adapter.fold_frames(multi, 0)[0], {"estimator": RF, "n_jobs": 1}, 0))
+    assert (card["task"], card["serve"], card["classes"]) == ("multiclass", "skops", ["low", "mid", "high"])

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from tuner.config._errors import (DOWNLOAD_RATINGS_ONLY, PATH_WITH_SYNTHETIC, RANKED, FIXED_PARAM, MODE_CONTRADICTS, GRACE_FOLDS, MUST_BE, NEEDS_LABEL, NOTHING_TO_TUNE, SPACE_KIND,
-                                  UNKNOWN_KEY, WRONG_TASK, Where, did_you_mean, one_of, show)
+                                  TASK_OF_FAMILY, UNKNOWN_KEY, WRONG_TASK, Where, did_you_mean, one_of, show)
 from tuner.config.families import RANKING_METRICS, ModelType, ParamRule, model_types
+from tuner.config.tasks import task as get_task
+from tuner.config.tasks import tasks
 from tuner.config.schema import ChoiceSpec, Experiment, IntSpec, LogIntSpec, LogUniformSpec, UniformSpec, is_space
 
 _DRAWS = {UniformSpec: "floats", LogUniformSpec: "floats", IntSpec: "ints", LogIntSpec: "ints"}
@@ -26,7 +28,15 @@ def model_type(exp: Experiment, where: Where) -> ModelType:
         options = list(known)
         body = MUST_BE.format(key="model.type", expected=one_of(options), got=show(name))
         raise where.error("model.type", body + did_you_mean(name, options))
-    return known[name]
+    mt = known[name]
+    chosen = exp.data.task
+    if chosen is not None and chosen not in mt.tasks:
+        if chosen not in tasks():
+            body = MUST_BE.format(key="data.task", expected=one_of(tasks()), got=show(chosen))
+            raise where.error("data.task", body + did_you_mean(chosen, list(tasks())))
+        body = TASK_OF_FAMILY.format(key="data.task", task=chosen, model=name, tasks=", ".join(mt.tasks))
+        raise where.error("data.task", body)
+    return mt.for_task(chosen)
 
 
 def check_params(params: Mapping[str, Any], mt: ModelType, origins: Mapping[str, tuple[Where, str]]) -> None:
@@ -117,16 +127,18 @@ def _check_metric(exp: Experiment, mt: ModelType, where: Where) -> None:
 
 
 def _check_data(exp: Experiment, mt: ModelType, where: Where) -> None:
-    """The data block makes the kind of table the model type needs; classifiers name their label."""
-    if exp.data.path is not None and exp.data.format in ("synthetic", "synthetic-churn"):
+    """The data block makes the kind of table the task needs; a task with a required label names it."""
+    t = get_task(mt.task)
+    makers = {x.synthetic_format: x for x in tasks().values() if x.synthetic_format}
+    if exp.data.path is not None and exp.data.format in makers:
         raise where.error("data.path", PATH_WITH_SYNTHETIC.format(key="data.path", format=exp.data.format))
-    made = "binary" if exp.data.format == "synthetic-churn" else "ratings" if exp.data.format == "synthetic" else None
-    if made is not None and made != mt.task:
-        words = {"binary": "classification", "ratings": "ratings"}
-        body = WRONG_TASK.format(key="data.format", format=exp.data.format, made=words[made], model=mt.name,
-                                 needs=words[mt.task])
+    made = makers.get(exp.data.format)
+    if made is not None and made.name != t.name:
+        body = WRONG_TASK.format(key="data.format", format=exp.data.format, made=made.describes, model=mt.name,
+                                 task=t.name, needs=t.describes)
         raise where.error("data.format", body)
-    if mt.task == "binary" and exp.data.label is None and exp.data.format != "synthetic-churn":
-        raise where.error("data.label", NEEDS_LABEL.format(key="data.label", model=mt.name))
-    if mt.task == "binary" and exp.data.download is not None:
-        raise where.error("data.download", DOWNLOAD_RATINGS_ONLY.format(key="data.download", model=mt.name))
+    if t.label == "required" and exp.data.label is None and made is None:
+        raise where.error("data.label", NEEDS_LABEL.format(key="data.label", model=mt.name, task=t.name))
+    if t.table and exp.data.download is not None:
+        raise where.error("data.download", DOWNLOAD_RATINGS_ONLY.format(key="data.download", model=mt.name,
+                                                                        task=t.name))

@@ -52,14 +52,16 @@ PATH_WITH_SYNTHETIC = ("{key} is set, but data.format is {format!r}, which gener
                        "the file: set data.format to auto (or the file's format), or remove {key}")
 MODE_CONTRADICTS = ("{key} is {mode!r}, but {metric} is {right}imised: the search would look for the worst model "
                     "(leave {key} out: it follows the metric)")
-DOWNLOAD_RATINGS_ONLY = ("{key} fetches MovieLens ratings, which {model} (a classifier) cannot use: set data.path "
-                         "to a CSV or Parquet table, or format: synthetic-churn")
+DOWNLOAD_RATINGS_ONLY = ("{key} fetches MovieLens ratings, which {model} ({task}) cannot use: set data.path "
+                         "to a CSV or Parquet table")
 BRANCH_KEY_NOT_STR = ("branches take string choices only (a branch is named by its value), got {got}: use "
                       "string values, e.g. values: [a, b]")
 BRANCH_NOT_A_VALUE = "branch {name!r} is not one of the choice's values"
 COLUMN_TWICE = "column {name!r} is named in both {first} and {second}"
-NEEDS_LABEL = "{key} is required for model type {model!r} (the label column of a classification table)"
-WRONG_TASK = "{key} {format!r} makes a {made} table, but model type {model!r} needs a {needs} table"
+NEEDS_LABEL = "{key} is required for model type {model!r} on task {task!r} (the label column of the table)"
+WRONG_TASK = "{key} {format!r} makes {made}, but model type {model!r} on task {task!r} needs {needs}"
+TASK_OF_FAMILY = "{key} {task!r} is not a task of model type {model!r}, whose tasks are {tasks}"
+LABEL_MISFIT = ("{key} {label!r} does not fit data.task {task!r}: the first {rows} rows of {path} hold {why}")
 FIXED_PARAM = "{key} must be a fixed value, not a search space: {why}"
 SCALAR = "a number, a string or true/false"
 PARAM_VALUE = "a number, a string, true/false or a search space mapping like {type: int, low: 1, high: 10}"

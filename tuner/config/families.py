@@ -9,6 +9,7 @@ one place this bottom layer names a higher one, as Ray Tune's ``SEARCH_ALG_IMPOR
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import re
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tuner.config._errors import expected, one_of
+from tuner.config.tasks import task as get_task
 from tuner.errors import UserError
 
-__all__ = ["BOOL", "NONNEG_FLOAT", "POS_FLOAT", "POS_INT", "RANKING_METRICS", "UNIT", "ModelType", "ParamRule", "UnknownModelError", "model_type", "model_types",
+__all__ = ["BOOL", "NONNEG_FLOAT", "POS_FLOAT", "POS_INT", "RANKING_METRICS", "UNIT", "ModelType", "ParamRule", "UnknownModelError", "family", "model_type", "model_types",
            "objective", "register_model_type", "short_name", "unregister_model_type"]
 
 Mode = Literal["min", "max"]
@@ -72,13 +74,17 @@ class ModelType:
 
     Attributes:
         name: the ``model.type`` value.
-        task: 'ratings' (user, item, rating) or 'binary' (a table with a 0/1 label).
+        task: the task used when ``data.task`` is not set (a name in :mod:`tuner.config.tasks`).
+        tasks: every task the family supports (empty: only ``task``).
         metrics: what a trial reports, each with its direction (``min`` or ``max``); ``search.metric`` is one
-            of them (or, with ``ranking``, ``ndcg@K``-style names).
-        default_metric: the objective when ``search.metric`` is not set.
+            of them (or, with ``ranking``, ``ndcg@K``-style names). None: the task's metrics.
+        default_metric: the objective when ``search.metric`` is not set (None: the task's).
         default_space: the ``search_spaces/<name>.yaml`` merged when ``model.space`` is absent, or None.
         params: a rule per allowed param, under the upstream library's own names.
         branch_params: for a choice param with ``branches``, the rules of each choice's own params.
+        task_choices: param -> task -> the values of that choice param the task allows (sklearn's estimators:
+            regressors for regression, classifiers for binary / multiclass).
+        task_spaces: task -> its default search space, where it is not ``default_space``.
         fixed_params: params that cannot be searched, with why.
         ranking: the family also reports :data:`RANKING_METRICS` at any cut-off K.
         requires: import name -> pip package, for what the adapter needs beyond tuner's own dependencies
@@ -87,20 +93,42 @@ class ModelType:
     """
 
     name: str
-    task: Literal["ratings", "binary"]
-    metrics: Mapping[str, Mode]
-    default_metric: str
-    default_space: str | None
-    params: Mapping[str, ParamRule]
+    task: str
+    metrics: Mapping[str, Mode] | None = None
+    default_metric: str | None = None
+    default_space: str | None = None
+    params: Mapping[str, ParamRule] = field(default_factory=dict)
     branch_params: Mapping[str, Mapping[str, ParamRule]] = field(default_factory=dict)
+    tasks: tuple[str, ...] = ()
+    task_choices: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(default_factory=dict)
+    task_spaces: Mapping[str, str] = field(default_factory=dict)
     fixed_params: Mapping[str, str] = field(default_factory=dict)
     ranking: bool = False
     requires: Mapping[str, str] = field(default_factory=dict)
     adapter: Any = None
 
     def __post_init__(self) -> None:
+        t = get_task(self.task)
+        if self.metrics is None:
+            object.__setattr__(self, "metrics", t.modes)
+        if self.default_metric is None:
+            object.__setattr__(self, "default_metric", t.default_metric)
+        if not self.tasks:
+            object.__setattr__(self, "tasks", (self.task,))
         if self.default_metric not in self.metrics:
             raise ValueError(f"model type {self.name!r}: default_metric {self.default_metric!r} is not a metric")
+
+    def for_task(self, name: str | None) -> "ModelType":
+        """This family as it runs ``name`` (None: its default task): that task's metrics and default metric,
+        and each choice param of ``task_choices`` narrowed to the values the task allows."""
+        if name is None or name == self.task:
+            return self
+        t = get_task(name)
+        params = dict(self.params)
+        for param, by_task in self.task_choices.items():
+            params[param] = dataclasses.replace(params[param], choices=tuple(by_task.get(name, ())))
+        return dataclasses.replace(self, task=name, metrics=t.modes, default_metric=t.default_metric,
+                                   params=params, default_space=self.task_spaces.get(name, self.default_space))
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -169,10 +197,15 @@ def model_types() -> dict[str, ModelType]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def family(exp: Any) -> ModelType:
+    """The family of ``model.type`` as it runs the experiment's task (``data.task``, else its default)."""
+    return model_type(exp.model.type).for_task(exp.data.task)
+
+
 def objective(exp: Any) -> tuple[str, Mode]:
     """``(search.metric, search.mode)`` of an experiment, the family's defaults filling what is unset (an
     Experiment built without ``load_experiment``, e.g. in a benchmark, has them unset)."""
-    mt = model_type(exp.model.type)
+    mt = family(exp)
     metric = exp.search.metric or mt.default_metric
     return metric, exp.search.mode or mt.mode_for(metric)
 

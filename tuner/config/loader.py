@@ -70,6 +70,7 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
 
     metric, mode = resolved_objective(exp, mt)
     return exp.model_copy(update={
+        "data": exp.data.model_copy(update={"task": mt.task}),
         "model": exp.model.model_copy(update={"space": None, "params": params, "starts": starts,
                                               "param_origins": {**written, **exp.model.param_origins}}),
         "search": exp.search.model_copy(update={"metric": metric, "mode": mode}),

@@ -23,11 +23,11 @@ def _mode(mt: ModelType, metric: str) -> Mode:
 
 def objectives(exp: Any) -> list[tuple[str, Mode]] | None:
     """``[(metric, mode), ...]`` of ``search.objectives`` (modes filled from the metrics), or None."""
-    from tuner.config.families import model_type
+    from tuner.config.families import family
 
     if not exp.search.objectives:
         return None
-    mt = model_type(exp.model.type)
+    mt = family(exp)
     return [(o.metric, o.mode or _mode(mt, o.metric)) for o in exp.search.objectives]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tuner.config.families import RANKING_METRICS, model_type, objective
+from tuner.config.families import RANKING_METRICS, family, objective
 
 __all__ = ["POPULAR_PREFIX", "RankingPlan", "ranking_names", "ranking_plan", "trial_metrics"]
 
@@ -48,7 +48,7 @@ def ranking_names(ks, prefix: str = "") -> tuple[str, ...]:
 
 def ranking_plan(exp: Any) -> RankingPlan | None:
     """The experiment's plan, or None when its model family does not rank."""
-    mt = model_type(exp.model.type)
+    mt = family(exp)
     if not mt.ranking:
         return None
     parsed = mt.parse_metric(objective(exp)[0])
@@ -61,4 +61,4 @@ def ranking_plan(exp: Any) -> RankingPlan | None:
 def trial_metrics(exp: Any) -> tuple[str, ...]:
     """What every trial reports: the family's metrics, then the ranking metrics of the plan's ``fold_ks``."""
     plan = ranking_plan(exp)
-    return model_type(exp.model.type).metric_names + (ranking_names(plan.fold_ks) if plan else ())
+    return family(exp).metric_names + (ranking_names(plan.fold_ks) if plan else ())

@@ -176,8 +176,10 @@ class DataConfig(_Frozen):
     # ranking metrics: a held-out rating >= this is relevant (ignored by implicit models: every row is)
     relevant_rating: float = 4.0
     synthetic: SyntheticConfig = SyntheticConfig()
-    # tabular classification (model types spark-logreg, sklearn); ratings models ignore these
-    label: str | None = None  # None: 'churn' for synthetic-churn, else required
+    # the task (tuner.config.tasks): binary, multiclass, regression, clustering, ratings; None: the family's own
+    task: str | None = None
+    # labelled tables (every task but ratings); ratings models ignore these
+    label: str | None = None  # None: 'churn' for synthetic-churn; required unless the task is clustering
     positive_label: str | None = None  # None: 1/yes/true/y/churn, else the rarer class
     numeric: list[str] | None = None  # None: inferred (columns whose non-blank values all parse as numbers)
     categorical: list[str] | None = None  # None: the other columns

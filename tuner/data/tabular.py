@@ -1,5 +1,6 @@
-"""A labelled table for binary classification: read (CSV/Parquet/synthetic churn), typed, cleaned with exact
-row accounting, split stratified. Everything stays in Spark; only counts and a few distinct labels come back.
+"""A labelled table for a task (binary, multiclass, regression, clustering): read (CSV/Parquet/synthetic churn),
+typed, cleaned with exact row accounting, split (stratified by class for classification tasks). Everything
+stays in Spark; only counts and a few distinct labels come back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import ClassVar
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from tuner.config.tasks import MAX_CLASSES
+from tuner.config.tasks import task as get_task
 from tuner.data.counts import RowCounts
 from tuner.data.errors import DataError
 from tuner.data.synthetic_churn import LABEL as CHURN_LABEL
@@ -36,7 +39,9 @@ class TableCounts(RowCounts):
 
 @dataclass
 class PreparedTable:
-    """The cleaned, split table: features under their own names, ``_label`` 0/1 double, train ``_fold``."""
+    """The cleaned, split table: features under their own names, ``_label`` double (binary 0/1, multiclass the
+    index of ``facts["classes"]``, regression the number, clustering the reference class index or null), train
+    ``_fold``."""
 
     train: DataFrame
     test: DataFrame
@@ -79,7 +84,7 @@ def _as_double(c: str):
     return F.expr(f"try_cast(trim(cast(`{c}` AS STRING)) AS DOUBLE)")
 
 
-def feature_columns(df: DataFrame, cfg, label: str) -> tuple[list[str], list[str], list[str]]:
+def feature_columns(df: DataFrame, cfg, label: str | None) -> tuple[list[str], list[str], list[str]]:
     """Numeric and categorical feature columns: as declared, or inferred in one Spark job.
 
     A column is numeric if every non-blank value parses as a number; string columns whose values are all
@@ -93,7 +98,7 @@ def feature_columns(df: DataFrame, cfg, label: str) -> tuple[list[str], list[str
     """
     cols = df.columns
     ignore = list(cfg.ignore) + (["id"] if cfg.format == "synthetic-churn" else [])
-    for key, names in (("label", [label]), ("numeric", cfg.numeric or []), ("categorical", cfg.categorical or []),
+    for key, names in (("label", [label] if label else []), ("numeric", cfg.numeric or []), ("categorical", cfg.categorical or []),
                        ("ignore", ignore)):
         for name in names:
             if name not in cols:
@@ -120,6 +125,38 @@ def feature_columns(df: DataFrame, cfg, label: str) -> tuple[list[str], list[str
     return numeric, categorical, id_like
 
 
+def _class_list(df: DataFrame, label: str) -> list[str]:
+    """The label's classes, most frequent first (ties by value), for a multi-class or reference label.
+
+    Raises:
+        TableError: more than ``MAX_CLASSES`` classes (a number or an id, not a class label).
+    """
+    rows = (df.select(F.trim(F.col(label).cast("string")).alias("v")).where(~_blank(label)).groupBy("v").count()
+            .orderBy(F.desc("count"), "v").limit(MAX_CLASSES + 1).collect())
+    if len(rows) > MAX_CLASSES:
+        raise TableError(f"data.label {label!r} has more than {MAX_CLASSES} classes (e.g. "
+                         f"{', '.join(repr(r[0]) for r in rows[:5])}); a number is data.task: regression")
+    return [r[0] for r in rows]
+
+
+def _label_values(df: DataFrame, label: str | None, cfg, task: str) -> tuple[Column, dict]:
+    """The ``_label`` column for ``task`` and the label facts for summary.json / the model card."""
+    if label is None:  # clustering without a reference column
+        return F.lit(None).cast("double"), {"label": None}
+    lab = F.trim(F.col(label).cast("string"))
+    if task == "binary":
+        negative, positive = _classes(df, label, cfg)
+        return (F.when(lab == positive, 1.0).when(lab == negative, 0.0),
+                {"label": label, "positive_label": positive, "negative_label": negative})
+    if task == "regression":
+        return _as_double(label), {"label": label}
+    classes = _class_list(df, label)
+    index = F.lit(None).cast("double")
+    for i, value in reversed(list(enumerate(classes))):
+        index = F.when(lab == value, float(i)).otherwise(index)
+    return index, {"label": label, "classes": classes}
+
+
 def _classes(df: DataFrame, label: str, cfg) -> tuple[str, str]:
     """(negative, positive) label values. Raises TableError unless there are exactly two."""
     values = [r[0] for r in df.select(F.trim(F.col(label).cast("string")).alias("v")).where(~_blank(label))
@@ -139,12 +176,13 @@ def _classes(df: DataFrame, label: str, cfg) -> tuple[str, str]:
     return (values[0] if values[1] == positive else values[1]), positive
 
 
-def prepare_table(spark: SparkSession, cfg) -> PreparedTable:
+def prepare_table(spark: SparkSession, cfg, task: str = "binary") -> PreparedTable:
     """Read, type, clean (missing-value policy ``cfg.missing``, bad rows ``cfg.bad_rows``) and split.
 
     Args:
         spark: the session.
         cfg: the DataConfig.
+        task: the task the label is read for (``cfg.task`` when set wins).
 
     Returns:
         The PreparedTable (lazy frames; the caller caches them).
@@ -152,19 +190,21 @@ def prepare_table(spark: SparkSession, cfg) -> PreparedTable:
     Raises:
         TableError: missing columns, not exactly two label classes, or a ``fail`` policy that found rows.
     """
+    task = cfg.task or task
+    t = get_task(task)
     df, source, fmt = read_table(spark, cfg)
-    label = cfg.label or CHURN_LABEL
+    label = cfg.label or (CHURN_LABEL if cfg.format == "synthetic-churn" else None)
     numeric, categorical, id_like = feature_columns(df, cfg, label)
     if not numeric and not categorical:
         raise TableError(f"the table has no feature columns besides the label {label!r}")
-    negative, positive = _classes(df, label, cfg)
-    parsed, keys = _parse(df, cfg, label, numeric, categorical, negative, positive)
+    target, label_facts = _label_values(df, label, cfg, task)
+    parsed, keys = _parse(df, cfg, label, numeric, categorical, target, t.label == "required")
     counts, missing, not_numbers, positives = _count(parsed, numeric, categorical)
     _apply_policies(cfg, counts, missing, not_numbers)
     clean = parsed.filter(F.col("_reason").isNull()).drop(
         "_reason", *[c for c in parsed.columns if c.startswith(("_miss", "_bad"))])
-    train, test = stratified_split(clean, keys, cfg.test_fraction, cfg.folds, cfg.seed)
-    facts = {"label": label, "positive_label": positive, "negative_label": negative, "positives": positives,
+    train, test = stratified_split(clean, keys, cfg.test_fraction, cfg.folds, cfg.seed, stratify=t.stratified)
+    facts = {**label_facts, "task": task, **({"positives": positives} if task == "binary" else {}),
              "missing_values": {c: n for c, n in missing.items() if n}, "missing_policy": cfg.missing,
              "not_numbers": {c: n for c, n in not_numbers.items() if n}, "numeric": numeric,
              "categorical": categorical, "ignored_id_like": id_like, "source": source, "format": fmt}
@@ -178,24 +218,27 @@ def _any(flags: list[Column]) -> Column:
     return out
 
 
-def _parse(df: DataFrame, cfg, label: str, numeric: list[str], categorical: list[str], negative: str,
-           positive: str) -> tuple[DataFrame, list[str]]:
-    """Typed features, the 0/1 label, each row's drop reason (or null), per-column missing / not-a-number
-    flags (``_miss<i>``, ``_bad<i>``) and the split keys ``_k<i>``.
+def _parse(df: DataFrame, cfg, label: str | None, numeric: list[str], categorical: list[str], target: Column,
+           required: bool) -> tuple[DataFrame, list[str]]:
+    """Typed features, the label (``target``), each row's drop reason (or null), per-column missing /
+    not-a-number flags (``_miss<i>``, ``_bad<i>``) and the split keys ``_k<i>``.
+
+    Args:
+        required: a row whose label is blank (or, for a number, not one) is dropped.
 
     Returns:
         The parsed frame and the names of its split-key columns.
     """
-    lab = F.trim(F.col(label).cast("string"))
     typed = [_as_double(c).alias(c) for c in numeric]
     typed += [F.when(~_blank(c), F.trim(F.col(c).cast("string"))).alias(c) for c in categorical]
     bad_num = [~_blank(c) & _as_double(c).isNull() for c in numeric]
     miss = [_blank(c) | F.isnan(_as_double(c)) for c in numeric] + [_blank(c) for c in categorical]
-    reason = F.when(_blank(label), "missing_label").when(_any(bad_num), "non_numeric")
+    no_label = (_blank(label) | target.isNull()) if required else F.lit(False)
+    reason = F.when(no_label, "missing_label").when(_any(bad_num), "non_numeric")
     if cfg.missing != "impute":
         reason = reason.when(_any(miss), "missing_value")
-    keys = (["id"] if "id" in df.columns else []) + numeric + categorical + [label]
-    parsed = df.select(*typed, F.when(lab == positive, 1.0).when(lab == negative, 0.0).alias(LABEL),
+    keys = (["id"] if "id" in df.columns else []) + numeric + categorical + ([label] if label else [])
+    parsed = df.select(*typed, target.alias(LABEL),
                        *[F.col(k).alias(f"_k{i}") for i, k in enumerate(keys)], reason.alias("_reason"),
                        *[m.alias(f"_miss{i}") for i, m in enumerate(miss)],
                        *[b.alias(f"_bad{i}") for i, b in enumerate(bad_num)])

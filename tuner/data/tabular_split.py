@@ -16,15 +16,17 @@ LABEL, FOLD = "_label", "_fold"
 
 
 def stratified_split(df: DataFrame, key_cols: list[str], test_fraction: float, folds: int,
-                     seed: int) -> tuple[DataFrame, DataFrame]:
-    """Split a frame with a 0/1 ``_label`` column into test rows and training rows with a ``_fold``.
+                     seed: int, stratify: bool = True) -> tuple[DataFrame, DataFrame]:
+    """Split a frame with a ``_label`` column into test rows and training rows with a ``_fold``.
 
     Args:
-        df: the cleaned table; ``_label`` is 0.0/1.0.
+        df: the cleaned table; ``_label`` is the class index (0.0, 1.0, ...) when ``stratify``.
         key_cols: columns whose values (with ``seed``) decide a row's place; include a row id if there is one.
         test_fraction: share of each class held out, in (0, 1).
         folds: number of CV folds.
         seed: another seed gives another split.
+        stratify: keep each class's share in the test set and every fold; False (a numeric label, or none):
+            rows are dealt by their hash alone.
 
     Returns:
         ``(train, test)``: train has int ``_fold`` in ``[0, folds)``; test has the columns of ``df``.
@@ -32,10 +34,11 @@ def stratified_split(df: DataFrame, key_cols: list[str], test_fraction: float, f
     key = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000")) for c in key_cols]
     h = F.xxhash64(*key, F.lit(seed).cast("long"))
     ranked = df.withColumn("_h", h).withColumn("_bucket", F.pmod(F.col("_h"), F.lit(BUCKETS)))
-    group = Window.partitionBy(LABEL, "_bucket").orderBy("_h", F.xxhash64(*key, F.lit("tie")))
+    ranked = ranked.withColumn("_stratum", F.col(LABEL) if stratify else F.lit(0.0))
+    group = Window.partitionBy("_stratum", "_bucket").orderBy("_h", F.xxhash64(*key, F.lit("tie")))
     # phi, offset: per-group constants so rounding leftovers do not always fall on the same side or fold
-    phi = F.pmod(F.xxhash64(LABEL, "_bucket", F.lit(seed), F.lit("phi")), F.lit(1000)) / 1000.0
-    offset = F.pmod(F.xxhash64(LABEL, "_bucket", F.lit(seed), F.lit("fold")), F.lit(folds))
+    phi = F.pmod(F.xxhash64("_stratum", "_bucket", F.lit(seed), F.lit("phi")), F.lit(1000)) / 1000.0
+    offset = F.pmod(F.xxhash64("_stratum", "_bucket", F.lit(seed), F.lit("fold")), F.lit(folds))
     r = F.row_number().over(group) - 1
     f = F.lit(float(test_fraction))
     ranked = ranked.withColumn("_r", r).withColumn("_phi", phi)
@@ -43,7 +46,7 @@ def stratified_split(df: DataFrame, key_cols: list[str], test_fraction: float, f
     in_test = F.floor((F.col("_r") + 1) * f + F.col("_phi")) > before
     ranked = ranked.withColumn("_test", in_test).withColumn(
         FOLD, F.pmod(F.col("_r") - before + offset, F.lit(folds)).cast("int"))
-    helper = ["_h", "_bucket", "_r", "_phi", "_test"]
+    helper = ["_h", "_bucket", "_stratum", "_r", "_phi", "_test"]
     train = ranked.filter(~F.col("_test")).drop(*helper)
     test = ranked.filter(F.col("_test")).drop(*helper, FOLD)
     return train, test

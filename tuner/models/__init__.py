@@ -4,7 +4,8 @@ Importing this package registers the built-in families; it imports no Spark or R
 the adapters' methods), so ``tuner validate`` stays light.
 """
 
-from tuner.models import sklearn_model, spark_als, spark_logreg, spark_trees  # noqa: F401 - they register
+from tuner.models import (  # noqa: F401 - they register
+    sklearn_model, spark_als, spark_logreg, spark_regressors, spark_trees)
 from tuner.models.base import ModelAdapter
 from tuner.models.registry import UnknownModelError, get_adapter, model_types, register
 

@@ -44,6 +44,14 @@ class ModelAdapter(ABC):
     #: ``defaultParallelism``), so by default trials run one at a time (``tuner.runner.resources``).
     fit_uses_every_core: ClassVar[bool] = False
 
+    def task_of(self, ctx: ServiceContext) -> str:
+        """The task this adapter runs in ``ctx`` (``prepare`` keeps ``data.task`` there), else the family's."""
+        return ctx.state.get("task") or self.spec.task
+
+    def metric_names(self, ctx: ServiceContext) -> tuple[str, ...]:
+        """What ``score`` reports for the task of ``ctx``."""
+        return self.spec.for_task(self.task_of(ctx)).metric_names
+
     def trial_resources(self, params: dict) -> dict:
         """What one trial asks Ray for when ``trials_in_worker`` (e.g. ``{"cpu": n_jobs}``)."""
         return {"cpu": 1}
@@ -168,10 +176,11 @@ class ModelAdapter(ABC):
         result = self.score_split(ctx, model, train, test, final=True)
         card: dict[str, Any] = {}
         if path:
+            metrics = self.metric_names(ctx)
             self.save(model, path)
             again = self.score(ctx, self.load(ctx, path), test)
-            card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in self.metrics},
-                    "reload_identical": all(_same(again[m], result[m]) for m in self.metrics),
+            card = {**self.card(ctx, model), "reload_test_metrics": {m: again[m] for m in metrics},
+                    "reload_identical": all(_same(again[m], result[m]) for m in metrics),
                     **self.export(ctx, model, train, path)}
         seconds = time.monotonic() - t0
         if mlflow_path:

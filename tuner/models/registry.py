@@ -17,7 +17,7 @@ def register(mt: ModelType) -> Callable[[type[ModelAdapter]], type[ModelAdapter]
 
     Example::
 
-        MY_TYPE = ModelType(name="my-model", task="binary", metrics={"auc_roc": "max"}, ...)
+        MY_TYPE = ModelType(name="my-model", task="binary", tasks=("binary", "multiclass"), params=...)
 
         @register(MY_TYPE)
         class MyAdapter(ModelAdapter): ...

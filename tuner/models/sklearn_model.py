@@ -1,5 +1,8 @@
 """scikit-learn estimators from an allow-list, preprocessed by a ColumnTransformer, trials in their own Ray workers.
 
+Tasks: binary and multiclass (the classifiers), regression (the regressors); ``data.task`` narrows the
+``estimator`` choice to the estimators of that task.
+
 Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (RayDP's Arrow hand-over)
 and materialised as numpy arrays in the object store. Spark is then stopped so its executors' CPUs go to the
 trials, each of which asks Ray for ``n_jobs`` CPUs. Export: a skops file whose non-default types are listed
@@ -16,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule, short_name
-from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
+from tuner.models._classifier import CLASS_WEIGHT, label_card, table_rows
 from tuner.models.base import TRIAL_DATA, ModelAdapter, cache_split
 from tuner.models.registry import register
 
@@ -56,6 +59,34 @@ ESTIMATORS: dict[str, dict[str, ParamRule]] = {
         "class_weight": CLASS_WEIGHT,
     },
 }
+REGRESSORS: dict[str, dict[str, ParamRule]] = {
+    "sklearn.linear_model.Ridge": {"alpha": NONNEG_FLOAT, "fit_intercept": BOOL, "tol": POS_FLOAT},
+    "sklearn.linear_model.SGDRegressor": {
+        "alpha": NONNEG_FLOAT,
+        "l1_ratio": UNIT,
+        "penalty": ParamRule("str", choices=("l2", "l1", "elasticnet")),
+        "loss": ParamRule("str", choices=("squared_error", "huber", "epsilon_insensitive")),
+        "learning_rate": ParamRule("str", choices=("invscaling", "optimal", "constant", "adaptive")),
+        "eta0": POS_FLOAT,
+        "max_iter": POS_INT,
+        "tol": POS_FLOAT,
+    },
+    "sklearn.ensemble.HistGradientBoostingRegressor": {
+        "learning_rate": POS_FLOAT,
+        "max_iter": POS_INT,
+        "max_depth": POS_INT,
+        "max_leaf_nodes": ParamRule("int", min=2),
+        "min_samples_leaf": POS_INT,
+        "l2_regularization": NONNEG_FLOAT,
+        "loss": ParamRule("str", choices=("squared_error", "absolute_error", "gamma", "poisson")),
+    },
+    "sklearn.ensemble.RandomForestRegressor": {
+        "n_estimators": POS_INT,
+        "max_depth": POS_INT,
+        "min_samples_leaf": POS_INT,
+        "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
+    },
+}
 # Listed only when installed (find_spec looks for the package without importing it).
 _OPTIONAL = {
     "xgboost.XGBClassifier": ("xgboost", {"n_estimators": POS_INT, "max_depth": POS_INT, "learning_rate": POS_FLOAT,
@@ -67,15 +98,18 @@ _OPTIONAL = {
 for _path, (_package, _rules) in _OPTIONAL.items():
     if importlib.util.find_spec(_package) is not None:
         ESTIMATORS[_path] = _rules
+CLASSIFIERS = tuple(ESTIMATORS)
+ESTIMATORS.update(REGRESSORS)
 
 SKLEARN = ModelType(
     name="sklearn",
     task="binary",
-    metrics=CLASSIFIER_METRICS,
-    default_metric="auc_roc",
+    tasks=("binary", "multiclass", "regression"),
     default_space="sklearn",
-    params={"estimator": ParamRule("str", choices=tuple(ESTIMATORS)), "n_jobs": POS_INT},
+    params={"estimator": ParamRule("str", choices=CLASSIFIERS), "n_jobs": POS_INT},
     branch_params=ESTIMATORS,
+    task_choices={"estimator": {"binary": CLASSIFIERS, "multiclass": CLASSIFIERS, "regression": tuple(REGRESSORS)}},
+    task_spaces={"regression": "sklearn_regression"},
     fixed_params={"n_jobs": "it sets the CPUs each trial asks Ray for"},
     requires={"sklearn": "scikit-learn", "skops": "skops"},
 )
@@ -131,6 +165,26 @@ def make_pipeline(numeric: list[str], categorical: list[str], estimator):
     return Pipeline([("preprocess", pre), ("estimator", estimator)])
 
 
+def task_metrics(task: str, model, X, y: np.ndarray) -> dict:
+    """The metrics of ``task`` (tuner.config.tasks) of a fitted pipeline on ``(X, y)``, plus ``rows``."""
+    from sklearn import metrics as M
+
+    if task == "regression":
+        yhat = model.predict(X)
+        return {"rmse": float(np.sqrt(M.mean_squared_error(y, yhat))), "mae": float(M.mean_absolute_error(y, yhat)),
+                "r2": float(M.r2_score(y, yhat)), "rows": int(len(y))}
+    proba = model.predict_proba(X)
+    if task == "multiclass":
+        classes = model.classes_
+        yhat = classes[np.argmax(proba, axis=1)]
+        return {"f1_macro": float(M.f1_score(y, yhat, average="macro", zero_division=0)),
+                "accuracy": float(M.accuracy_score(y, yhat)),
+                "log_loss": float(M.log_loss(y, np.clip(proba, 1e-15, 1 - 1e-15), labels=classes)),
+                "rows": int(len(y))}
+    p = proba[:, 1]
+    return numpy_metrics(y, p, (p >= 0.5).astype(np.float64))
+
+
 def numpy_metrics(y: np.ndarray, p: np.ndarray, yhat: np.ndarray) -> dict:
     """auc_roc, auc_pr, log_loss, accuracy, f1 and rows from labels, P(positive) and 0/1 predictions."""
     from sklearn import metrics as M
@@ -155,40 +209,54 @@ class SklearnClassifier(ModelAdapter):
     def trial_resources(self, params: dict) -> dict:
         return {"cpu": int(params.get("n_jobs", 1))}
 
+    def task_of(self, ctx) -> str:
+        # a trial worker's context holds only the data handle, which carries the task
+        data = ctx.state.get("data")
+        return data["task"] if isinstance(data, dict) and "task" in data else super().task_of(ctx)
+
     def prepare(self, ctx, data_cfg: Any) -> dict:
         import raydp
 
         from tuner.data.tabular import prepare_table
         from tuner.models._sklearn_data import table_to_object_store
 
-        prepared = prepare_table(ctx.spark, data_cfg)
+        prepared = prepare_table(ctx.spark, data_cfg, self.spec.task)
+        task = prepared.facts["task"]
         train, test, folds = cache_split(prepared.train, prepared.test, "_fold")
         rows = table_rows(prepared, folds, test.count(), data_cfg.folds)
         ref = table_to_object_store(train, test, prepared.numeric, prepared.categorical)
         train.unpersist()
         test.unpersist()
         raydp.stop_spark()  # the executors' CPUs go to the trials; the arrays no longer need Spark
-        ctx.state["data"] = ref
+        handle = {"arrays": ref, "task": task}  # what trials receive: the arrays and the task to score
+        ctx.state["data"] = handle
+        ctx.state["task"] = task
         ctx.state["facts"] = prepared.facts
-        return {**rows, "spark_stopped_after_handover": True, TRIAL_DATA: ref}
+        return {**rows, "spark_stopped_after_handover": True, TRIAL_DATA: handle}
+
+    @staticmethod
+    def _arrays(ctx):
+        data = ctx.state["data"]  # the handle prepare returned, or (in unit tests) the arrays themselves
+        return data["arrays"] if isinstance(data, dict) and "arrays" in data else data
 
     def fold_frames(self, ctx, fold):
         from tuner.models._sklearn_data import fold_arrays
 
-        return fold_arrays(ctx.state["data"], fold)
+        return fold_arrays(self._arrays(ctx), fold)
 
     def full_frames(self, ctx):
         from tuner.models._sklearn_data import fold_arrays
 
-        return fold_arrays(ctx.state["data"], None)
+        return fold_arrays(self._arrays(ctx), None)
 
     def subsample(self, frame, fraction: float, seed: int):
-        """A seeded, stratified ``fraction`` of ``(X, y)`` (the data-fraction budget)."""
+        """A seeded ``fraction`` of ``(X, y)`` (the data-fraction budget), stratified by class unless regression."""
         X, y = frame
         rng = np.random.default_rng(seed)
         keep = np.zeros(len(y), dtype=bool)
-        for cls in (0.0, 1.0):
-            idx = np.flatnonzero(y == cls)
+        groups = [np.ones(len(y), dtype=bool)] if np.unique(y).size > 100 else [y == cls for cls in np.unique(y)]
+        for mask in groups:
+            idx = np.flatnonzero(mask)
             keep[rng.choice(idx, size=max(1, round(fraction * len(idx))), replace=False) if len(idx) else idx] = True
         return X[keep].reset_index(drop=True), y[keep]
 
@@ -200,17 +268,20 @@ class SklearnClassifier(ModelAdapter):
 
     def score(self, ctx, model, frame):
         X, y = frame
-        p = model.predict_proba(X)[:, 1]
-        return numpy_metrics(y, p, (p >= 0.5).astype(np.float64))
+        return task_metrics(self.task_of(ctx), model, X, y)
 
     def predict(self, ctx, model, frame) -> list:
-        return model.predict_proba(frame[0])[:, 1].tolist()
+        task = self.task_of(ctx)
+        if task == "regression":
+            return model.predict(frame[0]).tolist()
+        proba = model.predict_proba(frame[0])
+        return proba.tolist() if task == "multiclass" else proba[:, 1].tolist()
 
     def fitted_params(self, model) -> dict:
         est = model.named_steps["estimator"]
         path = next(p for p in ESTIMATORS if short_name(p) == type(est).__name__)
         rules, got = ESTIMATORS[path], est.get_params()
-        out = {"estimator": path, **({"n_jobs": got["n_jobs"]} if "n_jobs" in got else {})}
+        out = {"estimator": path, "n_jobs": got.get("n_jobs", 1)}  # HistGradientBoosting*: OpenMP, no n_jobs
         for k in rules:
             value = got.get(k)
             out[f"{short_name(path)}.{k}"] = "none" if k == "class_weight" and value is None else value
@@ -241,9 +312,9 @@ class SklearnClassifier(ModelAdapter):
         return {"format": f"scikit-learn Pipeline saved with skops ({MODEL_FILE}); load with "
                           "skops.io.load(path, trusted=<trusted_types>)",
                 "trusted_types": sio.get_untrusted_types(data=sio.dumps(model)),
-                "input_columns": {"numeric": numeric, "categorical": categorical},
-                "label": facts.get("label"), "positive_label": facts.get("positive_label"),
-                "output": "predict_proba(X)[:, 1] = P(label == positive_label)"}
+                **label_card(facts, self.task_of(ctx), serve="skops"),
+                "input_columns": {"numeric": numeric, "categorical": categorical}}
 
 
-__all__ = ["ESTIMATORS", "SKLEARN", "SklearnClassifier", "make_estimator", "make_pipeline", "numpy_metrics"]
+__all__ = ["ESTIMATORS", "REGRESSORS", "SKLEARN", "SklearnClassifier", "make_estimator", "make_pipeline",
+           "numpy_metrics", "task_metrics"]

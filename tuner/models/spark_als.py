@@ -162,7 +162,8 @@ class SparkALS(ModelAdapter):
 
     def card(self, ctx, model) -> dict:
         return {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "
-                          "and itemFactors/ are Parquet (id int32, features list<float>)"}
+                          "and itemFactors/ are Parquet (id int32, features list<float>)",
+                "task": "ratings", "serve": "als"}
 
     def release(self, model):
         model.userFactors.unpersist()

@@ -1,4 +1,5 @@
-"""Spark MLlib logistic regression as one Pipeline, run inside the Spark service; metrics by Spark aggregation.
+"""Spark MLlib logistic regression (binomial, or multinomial for a multiclass label) as one Pipeline, run inside
+the Spark service; metrics by Spark aggregation.
 
 Imputer (numeric medians) -> StringIndexer(handleInvalid=keep: unseen and missing categories get their own
 index) -> OneHotEncoder -> VectorAssembler -> StandardScaler -> LogisticRegression.
@@ -9,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule
-from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS, table_rows
+from tuner.models._classifier import CLASS_WEIGHT, class_weights, label_card, multiclass_metrics, table_rows
 from tuner.models.base import ModelAdapter, cache_split
 from tuner.models.registry import register
 
 SPARK_LOGREG = ModelType(
     name="spark-logreg",
     task="binary",
-    metrics=CLASSIFIER_METRICS,
-    default_metric="auc_roc",
+    tasks=("binary", "multiclass"),
     default_space="spark_logreg",
     params={
         "regParam": NONNEG_FLOAT,
@@ -61,8 +61,12 @@ def feature_stages(numeric: list[str], categorical: list[str], one_hot: bool = T
     return stages
 
 
-def build_pipeline(numeric: list[str], categorical: list[str], params: dict, weighted: bool):
+def build_pipeline(numeric: list[str], categorical: list[str], params: dict, weighted: bool,
+                   family: str = "binomial"):
     """The unfitted Pipeline for the given feature columns and LogisticRegression params (Spark names).
+
+    Args:
+        family: ``binomial`` (binary task) or ``multinomial`` (multiclass).
 
     Returns:
         pyspark.ml.Pipeline
@@ -72,7 +76,7 @@ def build_pipeline(numeric: list[str], categorical: list[str], params: dict, wei
 
     stages = feature_stages(numeric, categorical)
     lr_params = {k: v for k, v in params.items() if k != "class_weight"}
-    lr = LogisticRegression(featuresCol="_features", labelCol=LABEL, family="binomial", **lr_params)
+    lr = LogisticRegression(featuresCol="_features", labelCol=LABEL, family=family, **lr_params)
     if weighted:
         lr.setWeightCol(WEIGHT)
     stages.append(lr)
@@ -115,7 +119,8 @@ class SparkLogReg(ModelAdapter):
     def prepare(self, ctx, data_cfg: Any) -> dict:
         from tuner.data.tabular import prepare_table
 
-        prepared = prepare_table(ctx.spark, data_cfg)
+        prepared = prepare_table(ctx.spark, data_cfg, self.spec.task)
+        ctx.state["task"] = prepared.facts["task"]
         train, test, folds = cache_split(prepared.train, prepared.test, FOLD)
         ctx.state["data"] = {"train": train, "test": test, "numeric": prepared.numeric,
                              "categorical": prepared.categorical, "facts": prepared.facts}
@@ -134,20 +139,17 @@ class SparkLogReg(ModelAdapter):
         return test.select(*data["numeric"], *data["categorical"])
 
     def fit(self, ctx, train, params, seed):
-        from pyspark.sql import functions as F
-
         data = ctx.state["data"]
         weighted = params.get("class_weight", "none") == "balanced"
         if weighted:
-            row = train.agg(F.count(F.lit(1)).alias("n"), F.sum(LABEL).alias("pos")).first()
-            n, pos = int(row["n"]), float(row["pos"] or 0)
-            w1, w0 = n / (2 * max(pos, 1)), n / (2 * max(n - pos, 1))
-            train = train.withColumn(WEIGHT, F.when(F.col(LABEL) == 1.0, w1).otherwise(w0))
-        return self.pipeline(data["numeric"], data["categorical"], params, weighted, seed).fit(train)
+            train = class_weights(train, LABEL, WEIGHT)
+        return self.pipeline(data["numeric"], data["categorical"], params, weighted, seed, ctx).fit(train)
 
-    def pipeline(self, numeric: list[str], categorical: list[str], params: dict, weighted: bool, seed: int):
+    def pipeline(self, numeric: list[str], categorical: list[str], params: dict, weighted: bool, seed: int,
+                 ctx=None):
         """The unfitted Pipeline of one trial (subclasses swap the estimator; LogisticRegression has no seed)."""
-        return build_pipeline(numeric, categorical, params, weighted)
+        family = "multinomial" if ctx is not None and self.task_of(ctx) == "multiclass" else "binomial"
+        return build_pipeline(numeric, categorical, params, weighted, family)
 
     def score(self, ctx, model, frame):
         from pyspark import StorageLevel
@@ -155,6 +157,8 @@ class SparkLogReg(ModelAdapter):
         scored = model.transform(frame).select(LABEL, "rawPrediction", "probability", "prediction")
         scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
         try:
+            if self.task_of(ctx) == "multiclass":
+                return multiclass_metrics(scored, LABEL)
             return spark_metrics(scored)
         finally:
             scored.unpersist()
@@ -162,6 +166,9 @@ class SparkLogReg(ModelAdapter):
     def predict(self, ctx, model, frame) -> list:
         from pyspark.ml.functions import vector_to_array
 
+        if self.task_of(ctx) == "multiclass":
+            rows = model.transform(frame).select(vector_to_array("probability").alias("p")).collect()
+            return [list(r["p"]) for r in rows]
         rows = model.transform(frame).select(vector_to_array("probability")[1].alias("p")).collect()
         return [r["p"] for r in rows]
 
@@ -183,6 +190,5 @@ class SparkLogReg(ModelAdapter):
         data = ctx.state["data"]
         return {"format": "Spark MLlib PipelineModel, native (pyspark.ml.PipelineModel.load(path)); "
                           "input: the feature columns below, numeric as double, categorical as string",
-                "input_columns": {"numeric": data["numeric"], "categorical": data["categorical"]},
-                "label": data["facts"]["label"], "positive_label": data["facts"]["positive_label"],
-                "output": "probability[1] = P(label == positive_label); prediction 1.0 = positive"}
+                **label_card(data["facts"], self.task_of(ctx), serve="spark"),
+                "input_columns": {"numeric": data["numeric"], "categorical": data["categorical"]}}

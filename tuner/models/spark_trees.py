@@ -1,4 +1,5 @@
-"""Spark MLlib tree ensembles, RandomForestClassifier or GBTClassifier, as branches of one conditional space.
+"""Spark MLlib tree ensembles, RandomForestClassifier or GBTClassifier, as branches of one conditional space
+(a multiclass label: RandomForestClassifier only; Spark's GBTClassifier is binary).
 
 The same Spark pipeline and metrics as spark-logreg (:mod:`tuner.models.spark_logreg`), except that categorical
 columns enter as their StringIndexer index (trees split on it; one-hot would only widen the vectors).
@@ -7,7 +8,7 @@ columns enter as their StringIndexer index (trees split on it; one-hot would onl
 from __future__ import annotations
 
 from tuner.config.families import POS_INT, ModelType, ParamRule, short_name
-from tuner.models._classifier import CLASS_WEIGHT, CLASSIFIER_METRICS
+from tuner.models._classifier import CLASS_WEIGHT
 from tuner.models.registry import register
 from tuner.models.spark_logreg import LABEL, WEIGHT, SparkLogReg, feature_stages
 
@@ -32,11 +33,11 @@ ESTIMATORS = {
 SPARK_TREES = ModelType(
     name="spark-trees",
     task="binary",
-    metrics=CLASSIFIER_METRICS,
-    default_metric="auc_roc",
+    tasks=("binary", "multiclass"),
     default_space="spark_trees",
     params={"estimator": ParamRule("str", choices=tuple(ESTIMATORS)), "class_weight": CLASS_WEIGHT},
     branch_params=ESTIMATORS,
+    task_choices={"estimator": {"binary": tuple(ESTIMATORS), "multiclass": ("RandomForestClassifier",)}},
 )
 
 
@@ -44,7 +45,7 @@ SPARK_TREES = ModelType(
 class SparkTrees(SparkLogReg):
     """A random forest or gradient-boosted trees on the spark-logreg features; ``class_weight`` as there."""
 
-    def pipeline(self, numeric, categorical, params, weighted, seed):
+    def pipeline(self, numeric, categorical, params, weighted, seed, ctx=None):
         from pyspark.ml import Pipeline
         from pyspark.ml import classification
 

@@ -1,4 +1,4 @@
-"""``tuner predict`` for Spark pipelines (spark-logreg, spark-trees): a local Spark reads the input, the saved
+"""``tuner predict`` for Spark pipelines (a model card with ``serve: spark``): a local Spark reads the input, the saved
 PipelineModel transforms it and Spark writes the output; no row passes through the driver (nothing is
 collected). Models tuner serves without a JVM (ALS, sklearn) never come here: see :mod:`tuner.serve.predict`.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tuner.serve.errors import ServeError
-from tuner.serve.model_dir import SPARK_PIPELINES, ModelDir
+from tuner.serve.model_dir import ModelDir
 
 __all__ = ["predict_with_spark"]
 
@@ -47,20 +47,37 @@ def _typed(frame, numeric: list[str], categorical: list[str], where: Path):
                           .alias(c) for c in categorical])
 
 
+def _outputs(task: str, classes: list) -> list:
+    """The columns the card's task adds (tuner.config.tasks ``predicts``), as Spark expressions."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    if task == "binary":
+        return [vector_to_array("probability")[1].alias("probability"), F.col("prediction")]
+    if task == "multiclass":
+        p = vector_to_array("probability")
+        name = F.element_at(F.array(*[F.lit(str(c)) for c in classes]), F.col("prediction").cast("int") + 1)
+        return [name.alias("prediction"), *[p[i].alias(f"probability_{c}") for i, c in enumerate(classes)]]
+    if task == "clustering":
+        return [F.col("prediction").cast("int").alias("cluster")]
+    return [F.col("prediction")]
+
+
 def predict_with_spark(model: ModelDir, input_file: str | Path, out_file: str | Path) -> dict:
-    """P(positive) of every row of ``input_file`` with a saved Spark pipeline, written by Spark to ``out_file``.
+    """Predictions for every row of ``input_file`` with a saved Spark pipeline, written by Spark to ``out_file``.
 
     Args:
-        model: a resolved model folder whose type is in ``tuner.serve.model_dir.SPARK_PIPELINES``.
+        model: a resolved model folder whose card says ``serve: spark``.
         input_file: CSV (header row) or Parquet with the model card's input columns.
         out_file: a folder Spark writes (``.csv`` -> CSV part files with a header, else Parquet): the input
-            columns plus ``probability`` and ``prediction`` (1.0 = positive).
+            columns plus the task's: binary ``probability`` and ``prediction`` (1.0 = positive); multiclass
+            ``prediction`` (the class) and ``probability_<class>``; regression ``prediction``; clustering
+            ``cluster``.
 
     Returns:
         ``{"rows": n, "nan": 0, "out": path, "spark": "local"}``.
     """
     from pyspark.ml import PipelineModel
-    from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
     from tuner.cluster.local_spark import local_spark_session, stop_local_spark
@@ -75,7 +92,7 @@ def predict_with_spark(model: ModelDir, input_file: str | Path, out_file: str | 
         typed = _typed(frame, spec["numeric"], spec["categorical"], src)
         scored = PipelineModel.load(str(model.native)).transform(typed)
         result = scored.select(*[F.col(f"`{c}`") for c in typed.columns],
-                               vector_to_array("probability")[1].alias("probability"), "prediction")
+                               *_outputs(model.task, model.card.get("classes") or []))
         writer = result.write.mode("overwrite")
         (writer.option("header", True).csv(str(out)) if out.suffix.lower() == ".csv" else writer.parquet(str(out)))
         rows = spark.read.parquet(str(out)).count() if out.suffix.lower() != ".csv" else \

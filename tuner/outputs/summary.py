@@ -51,7 +51,7 @@ def base_summary(exp, metric: str, mode: str) -> dict:
     }
 
 
-_TABLE_FACTS = ("label", "positive_label", "negative_label", "positives", "missing_values", "missing_policy",
+_TABLE_FACTS = ("task", "label", "classes", "positive_label", "negative_label", "positives", "missing_values", "missing_policy",
                 "not_numbers", "numeric", "categorical", "ignored_id_like", "spark_stopped_after_handover")
 
 
@@ -118,6 +118,7 @@ def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) 
     """
     card = {
         "model_type": exp.model.type,
+        "task": exp.data.task,  # what serving dispatches on, with the adapter's ``serve``
         "format": None,  # the adapter's card() says
         "path": summary["model_path"],
         "experiment": exp.name,

@@ -1,5 +1,5 @@
-"""Checks that run before any cluster starts: the data source exists, its format can be told, and a
-classification table's header has the columns the config names. ``tuner validate`` runs them too."""
+"""Checks that run before any cluster starts: the data source exists, its format can be told, a table's header
+has the columns the config names, and a sample of its label fits the task. ``tuner validate`` runs them too."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import csv
 import os
 from pathlib import Path
 
-from tuner.config import Experiment, did_you_mean, model_type
+from tuner.config import Experiment, did_you_mean
+from tuner.config._errors import LABEL_MISFIT
+from tuner.config.families import family
+from tuner.config.tasks import task as get_task
 from tuner.errors import UserError, shorten
 
 NOT_A_COLUMN = "{key} {name!r} is not a column of {path} (columns: {columns})"
+#: rows of a table read to check the label against the task (a few ms; no JVM), and at most this much of a CSV
+SAMPLE_ROWS = 2000
+SAMPLE_BYTES = 1024 * 1024
 
 
 def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = True) -> str | None:
@@ -32,8 +38,8 @@ def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = Tru
     if exp.data.format in ("synthetic", "synthetic-churn"):
         return None
     prefix = f"{config_file}: " if config_file else ""
-    if model_type(exp.model.type).task == "binary":  # a classification table: csv or parquet at data.path
-        path = os.path.expanduser(exp.data.path or "")  # config validation requires data.path for classifiers
+    if get_task(family(exp).task).table:  # a labelled table: csv or parquet at data.path
+        path = os.path.expanduser(exp.data.path or "")  # config validation requires data.path for tables
         if "://" not in path and not os.path.exists(path):
             raise UserError(f"{prefix}data.path {exp.data.path!r} does not exist")
         if "://" not in path and not (os.path.isfile(path) or os.path.isdir(path)):
@@ -59,7 +65,7 @@ def preflight(exp: Experiment, config_file: str | None = None, fetch: bool = Tru
 
 
 def _table_columns(exp: Experiment) -> list[tuple[str, str]]:
-    """(key, column) for every column a classification config names: the label and the feature lists."""
+    """(key, column) for every column a table config names: the label and the feature lists."""
     named = [("data.label", exp.data.label)] if exp.data.label else []
     for key in ("numeric", "categorical", "ignore"):
         named += [(f"data.{key}", c) for c in getattr(exp.data, key) or []]
@@ -98,6 +104,8 @@ def _check_header(exp: Experiment, path: str, prefix: str, named: list[tuple[str
             where = exp.data.path if first == path else f"{exp.data.path} (its file {Path(first).name})"
             raise UserError(prefix + NOT_A_COLUMN.format(key=key, name=name, path=where, columns=shown)
                             + did_you_mean(name, columns))
+    if exp.data.label and get_task(family(exp).task).table:
+        _check_label(exp, _label_sample(first, fmt, exp.data.label, exp.data.csv_separator), prefix)
 
 
 def _csv_header(file: str, separator: str) -> list[str]:
@@ -119,3 +127,34 @@ def _parquet_columns(file: str, root: str) -> list[str]:
         raise DataError(f"cannot read the Parquet schema of {file}: {str(exc).splitlines()[0]}") from None
     rel = Path(file).relative_to(root).parts[:-1] if file != root else ()
     return names + [p.split("=", 1)[0] for p in rel if "=" in p]
+
+
+def _label_sample(file: str, fmt: str, label: str, separator: str) -> list[str]:
+    """The label's non-blank values in the first ``SAMPLE_ROWS`` rows of ``file`` (at most ``SAMPLE_BYTES`` of a
+    CSV, decompressed as Spark reads it; the first row group's batch of a Parquet file), as text."""
+    if fmt == "parquet" or (fmt == "auto" and file.endswith(".parquet")):
+        import pyarrow.parquet as pq
+
+        try:
+            batch = next(pq.ParquetFile(file).iter_batches(batch_size=SAMPLE_ROWS, columns=[label]), None)
+        except Exception:  # noqa: BLE001 - a partition column, or a file Spark will report on
+            return []
+        return [str(v) for v in (batch.column(0).to_pylist() if batch is not None else []) if v is not None]
+    from tuner.data.formats import COMPRESSED
+
+    with COMPRESSED.get(Path(file).suffix, open)(file, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    lines = lines[1:-1] if len(head) == SAMPLE_BYTES else lines[1:]  # the header; a last line cut short
+    reader = csv.reader(lines[:SAMPLE_ROWS], delimiter=separator)
+    header = _csv_header(file, separator)
+    col = header.index(label)
+    return [row[col].strip() for row in reader if len(row) > col and row[col].strip()]
+
+
+def _check_label(exp: Experiment, values: list[str], prefix: str) -> None:
+    t = get_task(family(exp).task)
+    why = t.label_problem(values) if values else None
+    if why:
+        raise UserError(prefix + LABEL_MISFIT.format(key="data.label", label=exp.data.label, task=t.name,
+                                                     rows=len(values), path=exp.data.path, why=why) + ".")

@@ -10,11 +10,13 @@ from tuner.serve import layout
 from tuner.errors import shorten
 from tuner.serve.errors import ServeError
 
-__all__ = ["ALS_TYPE", "SPARK_PIPELINES", "ModelDir", "resolve_model_dir"]
+__all__ = ["ALS_TYPE", "ModelDir", "resolve_model_dir"]
 
 ALS_TYPE = "spark-als"
-#: model types whose predictions need Spark (``tuner predict`` starts a local one for them: tuner.ops)
-SPARK_PIPELINES = ("spark-logreg", "spark-trees")
+#: how a model card written before cards named ``task`` and ``serve`` (tuner <= dc6a6ec) is served; every
+#: newer card says it itself, so serving never needs a family's name
+_LEGACY = {"spark-als": ("ratings", "als"), "sklearn": ("binary", "skops"), "spark-logreg": ("binary", "spark"),
+           "spark-trees": ("binary", "spark")}
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,22 @@ class ModelDir:
     model_type: str
     card: dict = field(default_factory=dict)
 
-    def require(self, *types: str) -> None:
-        """Raise ServeError unless this model's type is one of ``types``."""
-        if self.model_type not in types:
-            raise ServeError(f"{self.root}: a {self.model_type} model; this command serves {' or '.join(types)} "
-                             "models.")
+    @property
+    def task(self) -> str:
+        """The card's ``task`` (ratings, binary, multiclass, regression, clustering)."""
+        return self.card.get("task") or _LEGACY.get(self.model_type, ("ratings", "als"))[0]
+
+    @property
+    def serve(self) -> str:
+        """What answers for it: ``als`` (factors, numpy), ``skops`` (sklearn, no JVM) or ``spark`` (a local
+        Spark runs the saved pipeline: tuner.ops.predict_spark)."""
+        return self.card.get("serve") or _LEGACY.get(self.model_type, ("ratings", "als"))[1]
+
+    def require(self, task: str) -> None:
+        """Raise ServeError unless this model's task (its card's) is ``task``."""
+        if self.task != task:
+            raise ServeError(f"{self.root}: a {self.model_type} model of task {self.task}; this command serves "
+                             f"{task} models.")
 
 
 def _from_card(root: Path) -> ModelDir:

@@ -1,7 +1,9 @@
 """``tuner predict``: an exported model's predictions for the rows of a CSV/Parquet file, no JVM.
 
 ALS: (user, item) pairs -> the dot product of their factors (what ``ALSModel.transform`` computes); a pair with
-an id the model never saw gets NaN and is counted. sklearn: the skops pipeline's P(positive class).
+an id the model never saw gets NaN and is counted. sklearn: what the model card's task writes: binary
+``probability`` = P(positive class); multiclass ``prediction`` (the class) and ``probability_<class>`` per
+class; regression ``prediction``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pyarrow as pa
 
 from tuner.serve.errors import ServeError
 from tuner.serve.factors import AlsFactors, load_factors
-from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
+from tuner.serve.model_dir import ModelDir, resolve_model_dir
 from tuner.serve.tables import add_column, id_column, read_table, require_columns, write_table
 from tuner.serve.trust import load_skops_file
 
@@ -79,13 +81,36 @@ def _features(table: pa.Table, numeric: list[str], categorical: list[str], where
 
 
 def predict_sklearn(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, dict]:
-    """``table`` plus ``probability`` = P(label == positive_label) from the exported skops pipeline."""
+    """``table`` plus the columns of the card's task (see the module doc) from the exported skops pipeline."""
     spec = model.card.get("input_columns")
     if not spec:
         raise ServeError(f"{model.root}: the model card lists no input_columns; re-export the model.")
     pipeline = load_skops(model.native)
-    proba = pipeline.predict_proba(_features(table, spec["numeric"], spec["categorical"], where))[:, 1]
+    X = _features(table, spec["numeric"], spec["categorical"], where)
+    if model.task == "regression":
+        pred = pipeline.predict(X).astype(np.float64)
+        return add_column(table, PREDICTION, pa.array(pred, pa.float64()), where), {"nan": int(np.isnan(pred).sum())}
+    proba = pipeline.predict_proba(X)
+    if model.task == "multiclass":
+        return (class_columns(table, proba, model.card.get("classes") or [], where),
+                {"nan": int(np.isnan(proba).sum())})
+    proba = proba[:, 1]
     return add_column(table, PROBABILITY, pa.array(proba, pa.float64()), where), {"nan": int(np.isnan(proba).sum())}
+
+
+def class_columns(table: pa.Table, proba: np.ndarray, classes: list, where) -> pa.Table:
+    """``table`` plus ``prediction`` (the most probable class's name) and ``probability_<class>`` per class.
+
+    Args:
+        proba: one row per input row, one column per class index (the order of ``classes``).
+        classes: the card's class names, by index.
+    """
+    names = [str(c) for c in classes] if len(classes) == proba.shape[1] else [str(i) for i in range(proba.shape[1])]
+    out = add_column(table, PREDICTION, pa.array(np.asarray(names, dtype=object)[np.argmax(proba, axis=1)],
+                                                 pa.string()), where)
+    for i, name in enumerate(names):
+        out = add_column(out, f"{PROBABILITY}_{name}", pa.array(proba[:, i], pa.float64()), where)
+    return out
 
 
 def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path) -> dict:
@@ -94,7 +119,8 @@ def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path)
     Args:
         model_dir: a model folder, run directory or native ALS folder.
         input_file: ALS: columns ``user``, ``item`` (integers); sklearn: the model card's input columns.
-        out_file: the input columns plus ``prediction`` (ALS) or ``probability`` (sklearn).
+        out_file: the input columns plus ``prediction`` (ALS, regression), ``probability`` (binary), or
+            ``prediction`` and ``probability_<class>`` (multiclass).
 
     Returns:
         ``{"rows": n, "nan": n, ..., "out": path}`` (ALS adds ``unknown_user``, ``unknown_item``, ``empty_id``).
@@ -105,9 +131,9 @@ def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path)
     """
     model = resolve_model_dir(model_dir)
     table = read_table(input_file)
-    if model.model_type == ALS_TYPE:
+    if model.serve == "als":
         out, counts = predict_als(model, table, input_file)
-    elif model.model_type == SKLEARN_TYPE:
+    elif model.serve == "skops":
         out, counts = predict_sklearn(model, table, input_file)
     else:
         raise ServeError(f"{model.root}: a {model.model_type} model is a Spark pipeline; predicting with it needs "

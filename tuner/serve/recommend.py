@@ -16,7 +16,7 @@ import pyarrow as pa
 from tuner.serve import layout
 from tuner.serve.errors import ServeError
 from tuner.serve.factors import AlsFactors, load_factors, read_factor_row, read_factor_table
-from tuner.serve.model_dir import ALS_TYPE, ModelDir, resolve_model_dir
+from tuner.serve.model_dir import ModelDir, resolve_model_dir
 from tuner.serve.store import SeenStore, popular_items
 from tuner.serve.tables import write_table
 from tuner.serve.topk import top_k_rows
@@ -45,7 +45,7 @@ class Recommender:
 
     def __init__(self, model: str | Path | ModelDir, load_users: bool = False):
         self.model = model if isinstance(model, ModelDir) else resolve_model_dir(model)
-        self.model.require(ALS_TYPE)
+        self.model.require("ratings")
         native = self.model.native
         self._seen: SeenStore | None = None
         if load_users:

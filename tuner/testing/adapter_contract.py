@@ -57,14 +57,16 @@ class AdapterContract:
 
     def test_fit_fold_reports_every_metric_finite(self, adapter, ctx, params):
         result = adapter.fit_fold(ctx, params, 0, SEED)
-        assert set(adapter.metrics) <= set(result)
-        assert all(math.isfinite(result[m]) for m in adapter.metrics), result
+        metrics = adapter.metric_names(ctx)  # the task's (tuner.config.tasks)
+        assert set(metrics) <= set(result)
+        assert all(math.isfinite(result[m]) for m in metrics), result
         assert result["fit_seconds"] >= 0 and result["score_seconds"] >= 0
 
     def test_fit_is_deterministic_for_a_seed(self, adapter, ctx, params):
         a = adapter.fit_fold(ctx, params, 1, SEED)
         b = adapter.fit_fold(ctx, params, 1, SEED)
-        assert {m: a[m] for m in adapter.metrics} == pytest.approx({m: b[m] for m in adapter.metrics})
+        metrics = adapter.metric_names(ctx)
+        assert {m: a[m] for m in metrics} == pytest.approx({m: b[m] for m in metrics})
 
     def test_save_then_load_gives_identical_predictions(self, adapter, ctx, params, tmp_path):
         train, valid = adapter.fold_frames(ctx, 0)
@@ -86,15 +88,17 @@ class AdapterContract:
 
     def test_refit_reports_test_metrics_and_reload_check(self, adapter, ctx, params, tmp_path):
         result = adapter.refit_and_test(ctx, params, SEED, str(tmp_path / "refit"), str(tmp_path / "mlflow"))
-        assert set(adapter.metrics) <= set(result)
+        metrics = adapter.metric_names(ctx)
+        assert set(metrics) <= set(result)
         # the MLflow model folder the run logs to its parent run: a flavour and a signature
         assert result.get("mlflow_model") == str(tmp_path / "mlflow"), result.get("mlflow_model_error")
         mlmodel = (tmp_path / "mlflow" / "MLmodel").read_text()
         assert "signature:" in mlmodel and "python_function:" in mlmodel  # mlflow.pyfunc.load_model reads it
         card = result["card"]
         assert card["reload_identical"] is True
-        assert set(card["reload_test_metrics"]) == set(adapter.metrics)
+        assert set(card["reload_test_metrics"]) == set(metrics)
         assert isinstance(card.get("format"), str) and card["format"], card  # says how to load the model
+        assert card["task"] == adapter.task_of(ctx), card  # serving dispatches on the card's task
         assert json.loads(json.dumps(card)) == card  # the model card is plain JSON
 
     def test_adapter_pickles(self, adapter):

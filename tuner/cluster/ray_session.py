@@ -11,7 +11,7 @@ from pathlib import Path
 from tuner.cluster.errors import ClusterError
 from tuner.cluster.java import JavaInfo, ensure_java
 from tuner.config.schema import RayConfig
-from tuner.errors import UserError
+from tuner.errors import UserError, shorten
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,9 @@ def _init_local(**kwargs):
     except Exception as exc:  # noqa: BLE001 - Ray raises plain Exception for a node that did not start
         if ray.is_initialized():
             ray.shutdown()
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        # "The last 20 lines of .../dashboard.log (it contains the error message ...):" then the log: its last line
+        why = lines[0] + (f" ... {shorten(lines[-1], 200)}" if lines[0].endswith(":") and len(lines) > 1 else "")
         raise ClusterError(f"Ray could not start on this machine: {why} Its logs: {ray_logs_dir() or '/tmp/ray'}. "
                            "If the machine is busy, try again when it is quieter.") from None
 

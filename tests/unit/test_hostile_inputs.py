@@ -198,20 +198,25 @@ def _make_run_dirs(args) -> list[str]:
     from tuner.config import load_experiment
     from tuner.outputs import new_run_dir
 
-    exp = load_experiment(QUICKSTART, [f"output.dir={base}"])
+    exps = [load_experiment(QUICKSTART, [f"output.dir={base}/round{r}"]) for r in range(rounds)]
     made = []
-    for _ in range(rounds):
-        barrier.wait()
-        made.append(str(new_run_dir(exp)))
+    for exp in exps:  # a fresh parent each round: every process looks for the first free name at once
+        try:
+            barrier.wait(timeout=60)
+            made.append(str(new_run_dir(exp)))
+        except Exception as exc:  # noqa: BLE001 - reported, and the barrier broken so no sibling waits forever
+            barrier.abort()
+            made.append(f"{type(exc).__name__}: {exc}")
     return made
 
 
 def test_concurrent_runs_get_distinct_run_directories(tmp_path):
-    procs, rounds = 6, 5
-    with mp.get_context("spawn").Manager() as manager:
+    procs, rounds = 6, 12
+    with mp.get_context("fork").Manager() as manager:
         barrier = manager.Barrier(procs)
-        with mp.get_context("spawn").Pool(procs) as pool:
+        with mp.get_context("fork").Pool(procs) as pool:
             made = [p for batch in pool.map(_make_run_dirs, [(str(tmp_path), barrier, rounds)] * procs) for p in batch]
+    assert not [m for m in made if not m.startswith("/")], made
     assert len(set(made)) == procs * rounds
     assert all((Path(p) / "experiment.yaml").is_file() for p in made)
 

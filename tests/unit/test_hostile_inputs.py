@@ -423,7 +423,7 @@ def test_rank_mismatch_duplicate_ids_and_nan_factors_are_refused_not_served(tmp_
 
 
 @pytest.mark.parametrize("override, needle", [
-    ("search.num_samples=1000000000000000000000000", "search.num_samples must be an int >= 1 and <= 1000000"),
+    ("search.num_samples=1000000000000000000000000", "search.num_samples must be at most 1000000, got 1000000"),
     ("spark.executor_memory=0g", "spark.executor_memory must be a JVM memory size of at least 128m"),
     ("spark.driver_memory=100m", "spark.driver_memory must be a JVM memory size"),
     ("trial.timeout_s=1e-300", "trial.timeout_s must be a number >= 1"),

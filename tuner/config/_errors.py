@@ -176,6 +176,7 @@ def expected(kind: str, low: float | None = None, high: float | None = None, low
 
 TRACKING_URI = ("must be a URI with a scheme, e.g. sqlite:////abs/path/mlflow.db or http://host:5000 "
                 "(or leave it out: $MLFLOW_TRACKING_URI, else <output.dir>/mlflow.db), got {got!r}")
+AT_MOST = "must be at most {limit}, got {got}"
 ONE_CHARACTER = "must be one character, e.g. ',' or ';' (a tab: \"\\t\"), got {got!r}"
 MEMORY_SIZE = ("must be a JVM memory size of at least 128m and at most 9t (a number and k, m, g or t: 512m, "
                "2g), got {got!r}")

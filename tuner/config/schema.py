@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from tuner.config._errors import (BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH, INCREASING, LOW_HIGH,
-                                  MEMORY_SIZE, NEEDS_SOURCE, ONE_CHARACTER, PARAM_VALUE, RATING_SCALE, RELEVANT_ABOVE_SCALE, STEP_MULTIPLE)
+from tuner.config._errors import (AT_MOST, BRANCH_KEY_NOT_STR, BRANCH_NOT_A_VALUE, COLUMN_TWICE, GP_NEEDS_TORCH,
+                                  INCREASING, LOW_HIGH, MEMORY_SIZE, NEEDS_SOURCE, ONE_CHARACTER, PARAM_VALUE,
+                                  RATING_SCALE, RELEVANT_ABOVE_SCALE, STEP_MULTIPLE)
+from tuner.errors import shorten
 
 
 class _Frozen(BaseModel):
@@ -274,10 +276,10 @@ class SearchConfig(_Frozen):
     # qmc: TPE after a Sobol start; skgp: a Gaussian process on scikit-learn after a Sobol start (no torch);
     # gp: Optuna's GPSampler after a Sobol start (needs the extra tuner[gp], i.e. torch)
     sampler: Literal["auto", "tpe", "qmc", "random", "skgp", "gp"] = "auto"  # measured: docs/benchmarks.md
-    num_samples: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 12
+    num_samples: Annotated[int, Field(ge=1)] = 12  # <= MAX_TRIALS (_not_absurd)
     seed: int = 0
     # None: 1 for ALS (a fit uses every executor core), else the executors' cores (tuner.runner.resources)
-    max_concurrent_trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] | None = None
+    max_concurrent_trials: Annotated[int, Field(ge=1)] | None = None
     metric: str | None = None  # None: the model's default objective
     mode: Literal["min", "max"] | None = None
     time_budget_s: Annotated[float, Field(ge=1, le=MAX_SECONDS)] | None = None
@@ -292,6 +294,13 @@ class SearchConfig(_Frozen):
     # Pareto front goes to summary.json, the leaderboard and a plot, and `select` picks the member that is refit
     objectives: Annotated[list[ObjectiveConfig], Field(min_length=2)] | None = None
     select: SelectConfig | None = None
+
+    @field_validator("num_samples", "max_concurrent_trials")
+    @classmethod
+    def _not_absurd(cls, v: int | None) -> int | None:
+        if v is not None and v > MAX_TRIALS:
+            raise ValueError(AT_MOST.format(limit=MAX_TRIALS, got=shorten(str(v), 30)))
+        return v
 
     @field_validator("sampler")
     @classmethod

@@ -1,5 +1,6 @@
-"""The adapter contract for the Spark families not covered elsewhere (ALS, tree ensembles), on the session's
-plain local Spark; and the check that every registered family has a contract class."""
+"""The adapter contract for the Spark families not covered elsewhere (ALS, tree ensembles, the regressors, the
+multiclass task), on the session's plain local Spark; and the check that every registered family has a contract
+class for each task it supports."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from tuner.config import model_types
 from tuner.config.schema import DataConfig
 from tuner.testing.adapter_contract import AdapterContract, prepared_context
+from tests.shared_data import SHARED_DATA
 
 pytestmark = [pytest.mark.spark]
+PENGUINS = SHARED_DATA / "penguins" / "penguins.csv"
+needs_penguins = pytest.mark.skipif(not PENGUINS.is_file(), reason="shared data absent")
 
 CONTRACT_MODULES = ("tests.unit.test_sklearn_adapter", "tests.integration.test_classifier_data",
                     "tests.spark.test_adapter_contracts", "tests.unit.test_registry")
@@ -56,12 +60,78 @@ class TestGBTContract(_TreesContract):
                 "GBTClassifier.maxDepth": 3, "GBTClassifier.stepSize": 0.1}
 
 
-def test_every_registered_family_has_a_contract_class():
+def _penguins(task: str, label: str, **data) -> DataConfig:
+    """The 344 shared Palmer penguins (missing values included), read in place."""
+    return DataConfig(path=str(PENGUINS), label=label, task=task, ignore=["year"], folds=2, **data)
+
+
+class _PenguinContract(AdapterContract):
+    task, label = "multiclass", "species"
+
+    @pytest.fixture(scope="class")
+    def ctx(self, spark):
+        ctx, rows = prepared_context(spark, self.family, _penguins(self.task, self.label))
+        assert rows["train"] + rows["test"] == rows["kept"] and ctx.state["task"] == self.task
+        return ctx
+
+
+@needs_penguins
+class TestSparkLogRegMulticlassContract(_PenguinContract):
+    family = "spark-logreg"
+
+    @pytest.fixture
+    def params(self):
+        return {"regParam": 0.01, "elasticNetParam": 0.0, "maxIter": 20, "class_weight": "balanced"}
+
+
+@needs_penguins
+class TestSparkTreesMulticlassContract(_PenguinContract):
+    family = "spark-trees"
+
+    @pytest.fixture
+    def params(self):
+        return {"estimator": "RandomForestClassifier", "class_weight": "none",
+                "RandomForestClassifier.numTrees": 8, "RandomForestClassifier.maxDepth": 4}
+
+
+class _RegressionContract(_PenguinContract):
+    task, label = "regression", "body_mass_g"
+
+
+@needs_penguins
+class TestSparkLinRegContract(_RegressionContract):
+    family = "spark-linreg"
+
+    @pytest.fixture
+    def params(self):
+        return {"regParam": 0.1, "elasticNetParam": 0.5, "maxIter": 20}
+
+
+@needs_penguins
+class TestSparkGBTRegressorContract(_RegressionContract):
+    family = "spark-gbt-regressor"
+
+    @pytest.fixture
+    def params(self):
+        return {"maxIter": 5, "maxDepth": 3, "stepSize": 0.1}
+
+
+@needs_penguins
+class TestSparkRFRegressorContract(_RegressionContract):
+    family = "spark-rf-regressor"
+
+    @pytest.fixture
+    def params(self):
+        return {"numTrees": 8, "maxDepth": 4}
+
+
+def test_every_registered_family_has_a_contract_class_for_each_task():
     for name in CONTRACT_MODULES:
         importlib.import_module(name)
-    tested = {cls.family for cls in _all_subclasses(AdapterContract) if hasattr(cls, "family")}
-    missing = set(model_types()) - tested
-    assert not missing, f"families without an AdapterContract test class: {sorted(missing)}"
+    tested = {(cls.family, getattr(cls, "task", None) or model_types()[cls.family].task)
+              for cls in _all_subclasses(AdapterContract) if hasattr(cls, "family") and cls.family in model_types()}
+    missing = {(name, t) for name, mt in model_types().items() for t in mt.tasks} - tested
+    assert not missing, f"(family, task) pairs without an AdapterContract test class: {sorted(missing)}"
 
 
 def _all_subclasses(cls):

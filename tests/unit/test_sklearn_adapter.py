@@ -68,7 +68,7 @@ def _with_label(data: dict, y, task: str) -> dict:
 class TestSklearnRegressionContract(AdapterContract):
     """The regression task: HistGradientBoostingRegressor on a numeric label, rmse / mae / r2."""
 
-    family = "sklearn"
+    family, task = "sklearn", "regression"
 
     @pytest.fixture
     def ctx(self):
@@ -86,7 +86,7 @@ class TestSklearnRegressionContract(AdapterContract):
 class TestSklearnMulticlassContract(AdapterContract):
     """The multiclass task: a 3-class label, f1_macro / accuracy / log_loss, one probability per class."""
 
-    family = "sklearn"
+    family, task = "sklearn", "multiclass"
 
     @pytest.fixture
     def ctx(self):

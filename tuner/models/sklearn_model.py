@@ -23,6 +23,8 @@ from tuner.models._classifier import CLASS_WEIGHT, label_card, table_rows
 from tuner.models.base import TRIAL_DATA, ModelAdapter, cache_split
 from tuner.models.registry import register
 
+_HIST_GB = {"learning_rate": POS_FLOAT, "max_iter": POS_INT, "max_depth": POS_INT,
+            "max_leaf_nodes": ParamRule("int", min=2), "min_samples_leaf": POS_INT, "l2_regularization": NONNEG_FLOAT}
 # import path -> the params tuner checks (upstream names); others are refused so typos are caught.
 ESTIMATORS: dict[str, dict[str, ParamRule]] = {
     "sklearn.linear_model.LogisticRegression": {
@@ -49,15 +51,7 @@ ESTIMATORS: dict[str, dict[str, ParamRule]] = {
         "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
         "class_weight": CLASS_WEIGHT,
     },
-    "sklearn.ensemble.HistGradientBoostingClassifier": {
-        "learning_rate": POS_FLOAT,
-        "max_iter": POS_INT,
-        "max_depth": POS_INT,
-        "max_leaf_nodes": ParamRule("int", min=2),
-        "min_samples_leaf": POS_INT,
-        "l2_regularization": NONNEG_FLOAT,
-        "class_weight": CLASS_WEIGHT,
-    },
+    "sklearn.ensemble.HistGradientBoostingClassifier": {**_HIST_GB, "class_weight": CLASS_WEIGHT},
 }
 REGRESSORS: dict[str, dict[str, ParamRule]] = {
     "sklearn.linear_model.Ridge": {"alpha": NONNEG_FLOAT, "fit_intercept": BOOL, "tol": POS_FLOAT},
@@ -72,14 +66,7 @@ REGRESSORS: dict[str, dict[str, ParamRule]] = {
         "tol": POS_FLOAT,
     },
     "sklearn.ensemble.HistGradientBoostingRegressor": {
-        "learning_rate": POS_FLOAT,
-        "max_iter": POS_INT,
-        "max_depth": POS_INT,
-        "max_leaf_nodes": ParamRule("int", min=2),
-        "min_samples_leaf": POS_INT,
-        "l2_regularization": NONNEG_FLOAT,
-        "loss": ParamRule("str", choices=("squared_error", "absolute_error", "gamma", "poisson")),
-    },
+        **_HIST_GB, "loss": ParamRule("str", choices=("squared_error", "absolute_error", "gamma", "poisson"))},
     "sklearn.ensemble.RandomForestRegressor": {
         "n_estimators": POS_INT,
         "max_depth": POS_INT,

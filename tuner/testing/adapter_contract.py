@@ -1,7 +1,8 @@
 """The contract every model adapter passes. A test class subclasses :class:`AdapterContract` and provides fixtures.
 
 Required of the subclass: the class attribute ``family`` (the ``model.type`` it tests; the default ``adapter``
-fixture instantiates it, and a test checks every registered family has a contract class), and the fixtures
+fixture instantiates it, and a test checks every registered family has a contract class for each of its tasks),
+``task`` when it tests another task than the family's default, and the fixtures
     ``ctx``: a ServiceContext on which ``adapter.prepare`` (or an equivalent) has run on a tiny table.
     ``params``: one fixed configuration (the keys a trial receives).
 
@@ -42,6 +43,7 @@ class AdapterContract:
     """Fit on a tiny frame, metric keys present, save -> load same predictions, params round-trip, pickles."""
 
     family: str
+    task: str | None = None  # None: the family's default task
 
     @pytest.fixture(scope="class")
     def adapter(self):

@@ -37,7 +37,7 @@ def _finished(tmp_path, proc, failed: int = 0) -> tuple[dict, dict]:
     return summary, card
 
 
-def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
+def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks, spark):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_lr.yaml"), *TINY,
                    "--set", "data.synthetic_churn.rows=2000", "--set", "model.params.maxIter=10",
                    "--set", f"output.dir={tmp_path / 'runs'}",
@@ -59,18 +59,44 @@ def test_spark_logreg_experiment_on_synthetic_churn(tmp_path, no_leaks):
     got = pq.read_table(tmp_path / "pred.parquet").to_pylist()
     assert len(got) == 3 and all(0.0 <= r["probability"] <= 1.0 and r["prediction"] in (0.0, 1.0) for r in got)
     assert {r["id"] for r in got} == {"a", "b", "c"}  # the input's other columns are kept
+    _pyfunc_gives_tuner_predicts_numbers(run_dir, card, tmp_path, "prediction", blanks=True)
+
+
+def _pyfunc_gives_tuner_predicts_numbers(run_dir, card, tmp_path, column: str, blanks: bool) -> None:
+    """MLflow's own ``pyfunc.load_model`` of the logged model, on frames a user reads with pandas (int64 numbers;
+    with the blank row, float64 NaN), gives ``tuner predict``'s numbers (pred.parquet), one per row, in order."""
+    import mlflow
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    expected = pq.read_table(tmp_path / "pred.parquet").column(column).to_numpy()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    mlflow.set_tracking_uri(summary["mlflow"]["tracking_uri"])
+    model = mlflow.pyfunc.load_model(summary["mlflow"]["model_uri"])
+    numeric, categorical = card["input_columns"]["numeric"], card["input_columns"]["categorical"]
+
+    def scores(frame):
+        out = np.asarray(model.predict(frame[[*numeric, *categorical]]), dtype=float)
+        return out[:, 1] if out.ndim == 2 else out  # sklearn: predict_proba's columns; P(positive) is the second
+
+    ints = pd.read_csv(tmp_path / "rows.csv", nrows=2)
+    assert all(ints[c].dtype == "int64" for c in numeric), ints.dtypes
+    np.testing.assert_allclose(scores(ints), expected[:2], rtol=1e-9)
+    if blanks:
+        np.testing.assert_allclose(scores(pd.read_csv(tmp_path / "rows.csv")), expected, rtol=1e-9)
 
 
 def _predict_rows(card: dict, path) -> None:
     """Three rows of the model's input columns (one with blanks: imputed by the pipeline) plus an id column."""
     numeric, categorical = card["input_columns"]["numeric"], card["input_columns"]["categorical"]
     lines = [",".join(["id", *numeric, *categorical])]
-    for n, (num, cat) in enumerate([("12", "month-to-month"), ("40.5", "two-year"), ("", "")]):
+    for n, (num, cat) in enumerate([("12", "month-to-month"), ("40", "two-year"), ("", "")]):
         lines.append(",".join(["abc"[n], *[num] * len(numeric), *[cat] * len(categorical)]))
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks):
+def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks, spark):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_trees.yaml"), *TINY,
                    "--set", "data.synthetic_churn.rows=2000", "--set", f"output.dir={tmp_path / 'runs'}",
                    cwd=tmp_path, timeout=600)
@@ -78,6 +104,12 @@ def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks):
     assert summary["best_params"]["estimator"] in ("RandomForestClassifier", "GBTClassifier")
     branch = summary["best_params"]["estimator"] + "."
     assert any(k.startswith(branch) for k in summary["best_params"])  # the chosen branch's own params
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    _predict_rows(card, tmp_path / "rows.csv")
+    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
+                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
+    assert pred.returncode == 0, pred.stderr[-3000:]
+    _pyfunc_gives_tuner_predicts_numbers(run_dir, card, tmp_path, "prediction", blanks=True)
     assert os.path.isdir(os.path.join(summary["model_path"], "stages"))  # native PipelineModel
     assert summary["test_metrics"]["auc_roc"] > 0.7
 
@@ -117,5 +149,6 @@ def test_sklearn_experiment_on_the_real_telco_csv_with_a_hanging_trial(tmp_path,
 
     _predict_rows(card, tmp_path / "rows.csv")  # tuner predict: the skops file, no JVM
     pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
-                   str(tmp_path / "pred.csv"), cwd=tmp_path)
+                   str(tmp_path / "pred.parquet"), cwd=tmp_path)
     assert pred.returncode == 0 and pred.stdout.startswith("wrote 3 rows with predictions"), pred.stderr[-3000:]
+    _pyfunc_gives_tuner_predicts_numbers(run_dir, card, tmp_path, "probability", blanks=False)

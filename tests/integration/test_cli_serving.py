@@ -108,3 +108,28 @@ def test_batch_recommend_and_predict_on_the_run_dir(ranked_run, tmp_path):
 
     status = run_cli("status", str(run_dir), cwd=ROOT)
     assert status.returncode == 0 and "best ndcg@10 " in status.stdout, status.stdout + status.stderr
+
+
+def test_mlflow_pyfunc_scores_a_plain_pandas_frame_row_for_row_as_tuner_predict_does(ranked_run, tmp_path):
+    import mlflow
+    import numpy as np
+    import pandas as pd
+
+    run_dir, _ = ranked_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    seen = _stored(run_dir)
+    users = sorted(seen)[:6]
+    # as a user writes it: pandas makes int64; an unknown user first, an unknown item last
+    frame = pd.DataFrame({"user": [99999999, *users, users[0]], "item": [1, *[seen[u][0] for u in users], 99999999]})
+    frame.to_csv(tmp_path / "pairs.csv", index=False)
+    proc = run_cli("predict", str(run_dir), "--input", str(tmp_path / "pairs.csv"), "--out",
+                   str(tmp_path / "pred.parquet"), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    expected = pq.read_table(tmp_path / "pred.parquet").column("prediction").to_numpy()
+
+    mlflow.set_tracking_uri(summary["mlflow"]["tracking_uri"])
+    model = mlflow.pyfunc.load_model(summary["mlflow"]["model_uri"])
+    got = np.asarray(model.predict(frame), dtype=np.float32)
+    assert len(got) == len(frame) and np.isnan(got[0]) and np.isnan(got[-1]) and not np.isnan(got[1:-1]).any()
+    np.testing.assert_array_equal(got, expected)  # the same numbers, in input order, NaN in the same rows
+    assert {c.name: c.type.name for c in model.metadata.get_input_schema().inputs} == {"user": "long", "item": "long"}

@@ -75,8 +75,9 @@ def test_mlflow_parent_nested_trials_fold_metrics_and_a_model_pyfunc_scores(firs
     mlflow.set_tracking_uri(uri)
     model = mlflow.pyfunc.load_model(summary["mlflow"]["model_uri"])
     assert model.metadata.signature is not None
-    pairs = pd.DataFrame({"user": [1, 2, 3], "item": [1, 2, 3]}).astype("int32")
-    assert len(model.predict(pairs)) >= 1  # ALS drops pairs it has never seen (coldStartStrategy=drop)
+    pairs = pd.DataFrame({"user": [1, 2, 3, 10**9], "item": [1, 2, 3, 4]})  # int64, as pandas makes them
+    scores = model.predict(pairs)
+    assert len(scores) == 4 and scores.isna().tolist() == [False, False, False, True]  # one per row; unknown: NaN
 
 
 def test_the_study_summary_json_names_holds_every_trial_and_the_front_is_written(first):

@@ -195,3 +195,15 @@ def test_a_fixed_dashboard_port_that_is_taken_is_one_line_before_anything_starts
     _one_line_error(proc, f"ray.dashboard_port {port} is taken on this machine",
                     "leave ray.dashboard_port unset for a free port")
     assert not (tmp_path / "runs").exists()  # no run directory, no MLflow store, no Ray
+
+
+def test_validate_checks_the_rating_columns_against_a_parquet_folders_schema(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "t" / "year=2020").mkdir(parents=True)
+    pq.write_table(pa.table({"uid": [1], "iid": [2], "score": [4.0]}), tmp_path / "t" / "year=2020" / "part-0.parquet")
+    base = ["validate", "experiments/als.yaml", "--set", f"data.path={tmp_path / 't'}"]
+    _one_line_error(_cli(*base, "--set", "data.columns={user: uid, item: iid, rating: scor}"),
+                    "data.columns.rating 'scor' is not a column", "(did you mean 'score'?)")
+    assert _cli(*base, "--set", "data.columns={user: uid, item: year, rating: score}").returncode == 0  # partition

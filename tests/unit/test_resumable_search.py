@@ -64,7 +64,7 @@ def _study_states(tmp_path, reports: dict[str, tuple[list[float], bool]]):
                       study={"study_name": "s", "storage": storage}, folds=3)
     for trial_id, (means, error) in reports.items():
         s.suggest(trial_id)
-        for k, mean in enumerate(means, 1):
+        for k, mean in enumerate(means[:-1], 1):  # Tune hands the result a scheduler stops on only to complete
             s.on_trial_result(trial_id, {"rmse": mean, "training_iteration": k, "folds_done": k})
         last = {"rmse": means[-1], "training_iteration": len(means), "folds_done": len(means)} if means else None
         s.on_trial_complete(trial_id, last, error=error)

@@ -82,6 +82,13 @@ class SparkALS(ModelAdapter):
     def mlflow_input(self, ctx, test):
         return test.select("user", "item")
 
+    def save_mlflow(self, ctx, model, test, path):
+        """A pyfunc that scores every row in order (NaN where unknown), as ``tuner predict``; not ``mlflow.spark``,
+        whose ALS join drops and may reorder rows."""
+        from tuner.models.mlflow_flavour import save_als_model
+
+        save_als_model(model, path, self.mlflow_input(ctx, test))
+
     def fraction_params(self, params, fraction):
         """regParam / fraction. Spark's ALS weights regParam by each user's and item's number of ratings
         (ALS-WR), so on a sample the penalty shrinks with the counts while the regularisation a factor needs

@@ -51,6 +51,12 @@ class ResumableOptunaSearch(OptunaSearch):
         if folds is None or ot_trial is None or trial_id in self._completed_trials:
             return super().on_trial_complete(trial_id, result, error)
         status = trial_status("ERROR" if error else "TERMINATED", int((result or {}).get("folds_done", 0)), folds)
+        step = (result or {}).get("training_iteration")
+        stored = ot_trial.storage.get_trial(ot_trial._trial_id)  # finished already: told before a kill (resume)
+        if not isinstance(self.metric, list) and step is not None and self.metric in result and (
+                not stored.state.is_finished() and step not in stored.intermediate_values):
+            # a result the scheduler stopped the trial on reaches the searcher only here, not as a trial result
+            ot_trial.report(result[self.metric], step)
         if status == "completed":
             return super().on_trial_complete(trial_id, result, error)
         state = TrialState.FAIL if status == "failed" else TrialState.PRUNED

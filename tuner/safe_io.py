@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tuner.errors import UserError
 
-__all__ = ["LOCK_FILE", "LOCKED", "FolderLock", "atomic_path", "atomic_write_text", "write_error"]
+__all__ = ["LOCK_FILE", "LOCKED", "FolderLock", "atomic_path", "atomic_write_text", "waiting_lock", "write_error"]
 
 LOCK_FILE = ".lock"
 LOCKED = ("{folder}: in use by process {pid} (a tuner run or resume holds {lock}); wait for it to finish or stop "
@@ -115,3 +115,17 @@ class FolderLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def waiting_lock(file: str | Path) -> Iterator[None]:
+    """An exclusive ``fcntl.flock`` on ``file`` that waits its turn, for a short section two processes must not
+    run at once (e.g. creating a shared sqlite store's tables); the kernel drops it if the holder dies."""
+    import fcntl
+
+    fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -81,7 +81,12 @@ class MlflowRuns:
 
         for name in ("mlflow.store.db.utils", "alembic"):  # "Creating initial MLflow database tables..."
             logging.getLogger(name).setLevel(logging.WARNING)
-        self._client = client = MlflowClient(tracking_uri=self.uri)
+        with _store_lock(self.uri):  # the first use of a new sqlite store creates its tables
+            self._client = client = MlflowClient(tracking_uri=self.uri)
+            if not saved:
+                found = client.get_experiment_by_name(self.experiment)
+                self.experiment_id = (found.experiment_id if found else
+                                      client.create_experiment(self.experiment, artifact_location(self.uri)))
         if saved:
             self.experiment_id, self.parent_id = saved["experiment_id"], saved["run_id"]
             client.update_run(self.parent_id, status="RUNNING")
@@ -91,9 +96,6 @@ class MlflowRuns:
                 if run.data.tags.get("tuner.status") in ("completed", "pruned", "failed"):
                     self.finished.add(trial)
             return
-        found = client.get_experiment_by_name(self.experiment)
-        self.experiment_id = (found.experiment_id if found else
-                              client.create_experiment(self.experiment, artifact_location(self.uri)))
         run = client.create_run(self.experiment_id, run_name=self.run_dir.name,
                                 tags={"tuner.run_dir": str(self.run_dir), "mlflow.source.name": "tuner"})
         self.parent_id = run.info.run_id
@@ -255,6 +257,19 @@ class TrialRuns(Callback):
                     runs.worker.submit(runs._end_child, t.trial_id, "unfinished", "the run stopped first",
                                        dict(t.last_result or {}))
             runs.worker.drain(60.0)
+
+
+def _store_lock(uri: str):
+    """Two runs started at once on one new local store (``sqlite:///<output.dir>/mlflow.db``) would both create
+    its tables, and one loses MLflow's migration race (``table _alembic_tmp_tags already exists``) and the same
+    experiment name twice: they take turns on ``<db>.lock``. Other stores guard themselves."""
+    import contextlib
+
+    from tuner.safe_io import waiting_lock
+
+    if not uri.startswith("sqlite:///"):
+        return contextlib.nullcontext()
+    return waiting_lock(uri[len("sqlite:///"):] + ".lock")
 
 
 def _error_line(trial) -> str:

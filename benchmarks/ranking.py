@@ -156,8 +156,9 @@ def plot(entries: list[dict], path: Path) -> None:
             if "evaluator" in p:
                 ax.bar(i + 0.6, p["evaluator"]["seconds"], 0.4, color="grey", label="ranking fold before "
                        "(RankingEvaluator)")
-        ax.set(title=f"{data}: fold 0 seconds, median ratio {e['median_ratio']:.2f}x (shared machine)",
-               xticks=list(x), xticklabels=labels, ylabel="seconds (fit + score)")
+        ax.set_title(f"{data}: fold 0, ranking / RMSE median {e['median_ratio']:.2f}x\n(load average "
+                     f"{e['loadavg'][0]:.0f} at the end: a shared machine)", fontsize=9)
+        ax.set(xticks=list(x), xticklabels=labels, ylabel="seconds (fit + score)")
         ax.legend(fontsize=8)
     _common.save_figure(fig, path)
 

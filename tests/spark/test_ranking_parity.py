@@ -79,3 +79,20 @@ def test_ranking_metrics_equal_spark_top_k_and_ranking_evaluator(spark, implicit
     assert got["ndcg@10"] > 0 and got["popular_ndcg@10"] > 0
     assert {k: got[k] for k in want}.keys() == want.keys()
     assert max(abs(got[k] - want[k]) for k in want) <= 1e-9, {k: (got[k], want[k]) for k in want}
+
+
+def test_confidence_transforms_of_implicit_values(spark):
+    import math
+
+    from tuner.models.spark_als import confidence_values
+
+    frame = spark.createDataFrame([(1, 1, 0.5), (1, 2, 4.0), (2, 1, 5.0)], "user int, item int, rating double")
+
+    def values(params):
+        return [r["rating"] for r in confidence_values(frame, params, 4.0).orderBy("user", "item").collect()]
+
+    assert values({}) == values({"confidence": "raw"}) == [0.5, 4.0, 5.0]
+    assert values({"confidence": "log", "confidence_eps": 2.0}) == pytest.approx(
+        [math.log1p(0.25), math.log1p(2.0), math.log1p(2.5)], abs=1e-12)
+    assert values({"confidence": "threshold"}) == [0.0, 1.0, 1.0]  # data.relevant_rating
+    assert values({"confidence": "threshold", "confidence_threshold": 4.5}) == [0.0, 0.0, 1.0]

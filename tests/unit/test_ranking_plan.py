@@ -53,5 +53,7 @@ def test_summary_shows_ranking_beside_rmse_and_the_popular_baseline():
 def test_the_implicit_experiment_tunes_alpha_on_ndcg_with_implicit_prefs_fixed():
     exp = load_experiment("experiments/als_implicit.yaml")
     assert exp.model.params["implicitPrefs"] is True and exp.model.params["alpha"].type == "loguniform"
+    assert exp.model.params["confidence"].values == ["raw", "log", "threshold"]  # a searched choice
+    assert (exp.data.download, exp.search.num_samples) == ("ml-latest-small", 12)
     assert (exp.search.metric, exp.search.mode) == ("ndcg@10", "max")
     assert trial_metrics(exp)[2:] == ("ndcg@10", "map@10", "precision@10", "recall@10")

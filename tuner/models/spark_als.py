@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tuner.config.families import BOOL, NONNEG_FLOAT, POS_INT, ModelType
+from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, ModelType, ParamRule
 from tuner.models.base import ModelAdapter, cache_split
 from tuner.models.registry import register
 
 _COLS = {"userCol": "user", "itemCol": "item", "ratingCol": "rating"}
+#: tuner's own params (implicit feedback only): how a row's value becomes Spark's confidence 1 + alpha * value
+CONFIDENCE = ("raw", "log", "threshold")
+_CONFIDENCE_DEFAULTS = {"confidence": "raw", "confidence_eps": 1.0, "confidence_threshold": None}
 
 SPARK_ALS = ModelType(
     name="spark-als",
@@ -32,8 +35,31 @@ SPARK_ALS = ModelType(
         "numUserBlocks": POS_INT,
         "numItemBlocks": POS_INT,
         "checkpointInterval": POS_INT,
+        "confidence": ParamRule("str", choices=CONFIDENCE),
+        "confidence_eps": POS_FLOAT,
+        "confidence_threshold": ParamRule("float"),
     },
 )
+
+
+def confidence_values(train, params: dict, relevant_rating: float):
+    """``train`` with its ``rating`` replaced by the value implicit ALS turns into a confidence.
+
+    ``raw``: the value itself (Spark's default); ``log``: log(1 + value / confidence_eps), which damps heavy
+    users' counts (Hu, Koren and Volinsky 2008); ``threshold``: 1 for a value >= confidence_threshold (default:
+    ``data.relevant_rating``), else 0, so a row below it counts as unobserved (preference 0, confidence 1).
+    """
+    from pyspark.sql import functions as F
+
+    kind = params.get("confidence", "raw")
+    if kind == "log":
+        value = F.log1p(F.col("rating") / float(params.get("confidence_eps", 1.0)))
+    elif kind == "threshold":
+        cut = params.get("confidence_threshold")
+        value = F.when(F.col("rating") >= float(relevant_rating if cut is None else cut), 1.0).otherwise(0.0)
+    else:
+        return train
+    return train.withColumn("rating", value.cast("double"))
 
 
 def _implicit(model) -> bool:
@@ -102,10 +128,16 @@ class SparkALS(ModelAdapter):
 
         # ALS's default of 10 user/item blocks makes 10-task stages even on 2 cores; match the cluster instead.
         blocks = ctx.spark.sparkContext.defaultParallelism if ctx is not None else 10
+        own = {k: params.get(k, v) for k, v in _CONFIDENCE_DEFAULTS.items()}
+        spark_params = {k: v for k, v in params.items() if k not in _CONFIDENCE_DEFAULTS}
         als = ALS(coldStartStrategy="drop", seed=seed, numUserBlocks=blocks, numItemBlocks=blocks, **_COLS)
-        als.setParams(**params)
+        als.setParams(**spark_params)
+        if als.getImplicitPrefs():  # explicit ratings are fitted as they are: the confidence params do nothing
+            data_cfg = ctx.state.get("data", {}).get("data_cfg") if ctx is not None else None
+            train = confidence_values(train, own, data_cfg.relevant_rating if data_cfg else 4.0)
         model = als.fit(train)
         model._tuner_estimator = als  # for fitted_params: an ALSModel keeps only its rank
+        model._tuner_confidence = {k: v for k, v in own.items() if k in params}
         return model
 
     def score(self, ctx, model, frame):
@@ -165,7 +197,8 @@ class SparkALS(ModelAdapter):
         ALSModel keeps only its rank)."""
         als = model._tuner_estimator
         names = [p.name for p in als.params if p.name in SPARK_ALS.params and als.isSet(p.name)]
-        return {**{k: als.getOrDefault(k) for k in names}, "rank": model.rank}
+        return {**{k: als.getOrDefault(k) for k in names}, "rank": model.rank,
+                **getattr(model, "_tuner_confidence", {})}
 
     def card(self, ctx, model) -> dict:
         return {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "

@@ -22,7 +22,7 @@ def _open_parent(tmp, name, barrier, out):
 def test_two_runs_creating_one_new_store_at_once_both_get_their_parent(tmp_path):
     from mlflow import MlflowClient
 
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")  # a fork of a threaded pytest can deadlock in the child
     barrier, out = ctx.Barrier(2), ctx.Queue()
     procs = [ctx.Process(target=_open_parent, args=(tmp_path, f"run-{i}", barrier, out)) for i in range(2)]
     for p in procs:

@@ -212,9 +212,9 @@ def _make_run_dirs(args) -> list[str]:
 
 def test_concurrent_runs_get_distinct_run_directories(tmp_path):
     procs, rounds = 6, 12
-    with mp.get_context("fork").Manager() as manager:
+    with mp.get_context("spawn").Manager() as manager:
         barrier = manager.Barrier(procs)
-        with mp.get_context("fork").Pool(procs) as pool:
+        with mp.get_context("spawn").Pool(procs) as pool:
             made = [p for batch in pool.map(_make_run_dirs, [(str(tmp_path), barrier, rounds)] * procs) for p in batch]
     assert not [m for m in made if not m.startswith("/")], made
     assert len(set(made)) == procs * rounds

@@ -19,8 +19,10 @@ def _open_parent(tmp, name, barrier, out):
     out.put((name, ok, runs.parent_id, warnings))
 
 
-def test_two_runs_creating_one_new_store_at_once_both_get_their_parent(tmp_path):
+def test_two_runs_creating_one_new_store_at_once_both_get_their_parent(tmp_path, monkeypatch):
     from mlflow import MlflowClient
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the default store: <output>/mlflow.db
 
     ctx = mp.get_context("spawn")  # a fork of a threaded pytest can deadlock in the child
     barrier, out = ctx.Barrier(2), ctx.Queue()

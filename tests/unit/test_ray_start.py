@@ -7,6 +7,7 @@ import pytest
 
 @pytest.mark.ray
 def test_a_failed_local_ray_start_is_one_cluster_error_line():
+    import psutil
     import ray
 
     from tuner.cluster.errors import ClusterError
@@ -18,3 +19,5 @@ def test_a_failed_local_ray_start_is_one_cluster_error_line():
     assert msg.startswith("Ray could not start on this machine: Resource quantities must be nonnegative")
     assert "\n" not in msg and e.value.exit_code == 1
     assert not ray.is_initialized()
+    # the GCS server Ray started before the node failed is stopped and reaped (no process, not even a zombie)
+    assert [p.name() for p in psutil.Process().children(recursive=True)] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -90,18 +91,38 @@ def start_ray(cfg: RayConfig, address: str | None = None) -> RaySession:
 def _init_local(**kwargs):
     """``ray.init`` of a new local Ray; a start that fails (e.g. raylet or GCS not up in time on an overloaded
     machine: Ray raises a bare Exception) is one ClusterError line, with Ray's own first line and its logs."""
+    import psutil
     import ray
 
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
     try:
         return ray.init(**kwargs)
     except Exception as exc:  # noqa: BLE001 - Ray raises plain Exception for a node that did not start
         if ray.is_initialized():
             ray.shutdown()
+        _stop_started(me, before)
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
         # "The last 20 lines of .../dashboard.log (it contains the error message ...):" then the log: its last line
         why = lines[0] + (f" ... {shorten(lines[-1], 200)}" if lines[0].endswith(":") and len(lines) > 1 else "")
         raise ClusterError(f"Ray could not start on this machine: {why} Its logs: {ray_logs_dir() or '/tmp/ray'}. "
                            "If the machine is busy, try again when it is quieter.") from None
+
+
+def _stop_started(me, before: set[int]) -> None:
+    """Stops and reaps the processes a failed ``ray.init`` started (its GCS server is up before the node fails, and
+    Ray, holding no node object then, neither stops nor reaps it)."""
+    import psutil
+
+    started = [p for p in me.children(recursive=True) if p.pid not in before]
+    for p in started:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
+    _, alive = psutil.wait_procs(started, timeout=10)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(alive, timeout=5)
 
 
 PORT_TAKEN = ("{key} {port} is taken on this machine (another Ray, e.g. another tuner run, or another program "

@@ -1,4 +1,4 @@
-"""`tuner run` and `tuner predict` of the regression and multi-class tasks through the real console script, on the
+"""`tuner run` and `tuner predict` of the regression, multi-class and clustering tasks through the real console script, on the
 shared diamonds and penguins files read in place: real Ray, RayDP Spark, Tune, Optuna. Kept small (2 trials x 2
 folds) for CI's time budget; the tuned numbers are measured by the full experiments (README)."""
 
@@ -62,3 +62,30 @@ def test_multinomial_spark_logreg_on_penguins_with_missing_values(tmp_path, no_l
     rows = summary["rows"]
     assert rows["read"] == 344 and rows["missing_values"] and rows["classes"] == ["Adelie", "Gentoo", "Chinstrap"]
     assert (card["task"], card["classes"]) == ("multiclass", ["Adelie", "Gentoo", "Chinstrap"])
+
+
+@pytest.mark.skipif(not PENGUINS.is_file(), reason="shared data absent")
+def test_spark_kmeans_on_penguins_reports_the_silhouette_and_the_species_agreement_then_assigns_clusters(
+        tmp_path, no_leaks):
+    out, summary, card = _run(tmp_path, "penguins_kmeans.yaml", "--set", f"data.path={PENGUINS}",
+                              "--set", "model.params.k=3")
+    assert re.search(r"^Test silhouette: 0\.\d\d$", out, re.M), out
+    assert re.search(r"^Test adjusted Rand index vs data\.label \(not tuned on\): -?\d\.\d\d$", out, re.M), out
+    assert summary["metric"] == "silhouette" and summary["mode"] == "max"
+    assert set(summary["test_metrics"]) == {"silhouette", "adjusted_rand"}
+    assert summary["test_metrics"]["adjusted_rand"] > 0.3  # three clusters of penguins follow the species
+    rows = summary["rows"]
+    assert rows["read"] == 344 and "species" not in rows["numeric"] + rows["categorical"]
+    assert (card["task"], card["serve"], card["label"]) == ("clustering", "spark", "species")
+
+    (tmp_path / "rows.csv").write_text("id,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n"
+                                       "a,Torgersen,39.1,18.7,181,3750,male\nb,Biscoe,47.5,14.2,217,5200,female\n")
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
+                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
+    assert pred.returncode == 0, pred.stderr[-3000:]
+    import pyarrow.parquet as pq
+
+    got = pq.read_table(tmp_path / "pred.parquet").to_pandas().sort_values("id")
+    assert list(got.columns)[-1] == "cluster" and got["cluster"].between(0, 2).all()
+    assert got["cluster"].iloc[0] != got["cluster"].iloc[1]  # an Adelie and a Gentoo

@@ -125,6 +125,21 @@ class TestSparkRFRegressorContract(_RegressionContract):
         return {"numTrees": 8, "maxDepth": 4}
 
 
+@needs_penguins
+class TestSparkKMeansContract(_PenguinContract):
+    family, task = "spark-kmeans", "clustering"  # species: the reference, never a feature
+
+    @pytest.fixture
+    def params(self):
+        return {"k": 3, "initMode": "k-means||", "maxIter": 20, "distanceMeasure": "euclidean"}
+
+    def test_species_is_a_reference_not_a_feature_and_the_clusters_recover_it(self, adapter, ctx, params):
+        assert "species" not in ctx.state["data"]["numeric"] + ctx.state["data"]["categorical"]
+        result = adapter.fit_fold(ctx, params, 0, 7)
+        # three well separated species: a seeded k=3 fit recovers them far better than chance (ARI 0)
+        assert 0.0 < result["silhouette"] <= 1.0 and result["adjusted_rand"] > 0.5, result
+
+
 def test_every_registered_family_has_a_contract_class_for_each_task():
     for name in CONTRACT_MODULES:
         importlib.import_module(name)

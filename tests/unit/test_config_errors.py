@@ -73,7 +73,7 @@ def with_(key: str, value, doc=None) -> dict:
     ("model.params.regParam", {"type": "loguniform", "low": 1.0, "high": 0.1},
      "experiments/als.yaml: model.params.regParam: low (1.0) must be <= high (0.1)."),
     ("model.type", "spark-alss",
-     "experiments/als.yaml: model.type must be one of 'sklearn', 'spark-als', 'spark-gbt-regressor', 'spark-linreg', 'spark-logreg', 'spark-rf-regressor', 'spark-trees', got 'spark-alss' (did you mean 'spark-als'?)"),
+     "experiments/als.yaml: model.type must be one of 'sklearn', 'spark-als', 'spark-gbt-regressor', 'spark-kmeans', 'spark-linreg', 'spark-logreg', 'spark-rf-regressor', 'spark-trees', got 'spark-alss' (did you mean 'spark-als'?)"),
     ("model.params.regParam", {"type": "lognormal", "low": 0.01, "high": 1.0},
      "experiments/als.yaml: model.params.regParam.type must be one of 'uniform', 'loguniform', 'int', 'logint', "
      "'choice', got 'lognormal' (did you mean 'loguniform'?)"),

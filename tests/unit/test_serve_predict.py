@@ -152,3 +152,24 @@ def test_multiclass_and_regression_answer_as_their_card_says(tmp_path):
     got = pq.read_table(tmp_path / "r.parquet").to_pandas()
     assert "probability" not in got and np.allclose(got["prediction"], reg.predict(rows))
     assert json.loads((tmp_path / "reg" / "model_card.json").read_text())["serve"] == "skops"
+
+
+def test_clustering_writes_the_cluster_of_each_row(tmp_path):
+    """A KMeans pipeline's card says clustering: ``tuner predict`` adds ``cluster`` (int), the pipeline's labels."""
+    from sklearn.cluster import KMeans
+
+    from tuner.models.sklearn_model import make_pipeline
+
+    n = 300
+    X = pd.DataFrame({"age": np.r_[RNG.normal(20, 2, n // 2), RNG.normal(60, 2, n // 2)],
+                      "plan": RNG.choice(["a", "b"], n).astype(object)})
+    km = make_pipeline(["age"], ["plan"], KMeans(n_clusters=2, n_init=3, random_state=0)).fit(X)
+    _export(tmp_path / "km", km, "clustering", {"label": None})
+    (tmp_path / "rows.csv").write_text("id,age,plan\n1,19,a\n2,61,b\n3,,a\n")
+    assert predict(tmp_path / "km", tmp_path / "rows.csv", tmp_path / "c.parquet") == {
+        "rows": 3, "nan": 0, "out": str(tmp_path / "c.parquet")}
+    got = pq.read_table(tmp_path / "c.parquet")
+    assert got.schema.field("cluster").type == pa.int32() and got.column_names == ["id", "age", "plan", "cluster"]
+    rows = pd.DataFrame({"age": [19.0, 61.0, np.nan], "plan": pd.Series(["a", "b", "a"], dtype=object)})
+    assert got.column("cluster").to_pylist() == km.predict(rows).tolist()
+    assert got.column("cluster").to_pylist()[0] != got.column("cluster").to_pylist()[1]

@@ -112,3 +112,67 @@ def test_each_task_scores_its_own_metrics_and_learns():
     assert set(adapter.metric_names(multi)) == {"f1_macro", "accuracy", "log_loss"} and out["f1_macro"] > 0.7, out
     card = adapter.card(multi, adapter.fit(multi, adapter.fold_frames(multi, 0)[0], {"estimator": RF, "n_jobs": 1}, 0))
     assert (card["task"], card["serve"], card["classes"]) == ("multiclass", "skops", ["low", "mid", "high"])
+
+
+def _blobs(n: int = 300, seed: int = 0) -> dict:
+    """Three well separated groups (numeric columns and the plan); the reference label is the group (NaN on a
+    few rows: a reference may have blanks)."""
+    data = tiny_arrays(n, seed)
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, size=n)
+    data["num"] = np.stack([group * 6.0 + rng.normal(size=n), group * 6.0 + rng.normal(size=n)], axis=1)
+    data["cat"] = np.stack([np.array(["a", "b", "c"])[group], np.full(n, "p")], axis=1)
+    y = group.astype(np.float64)
+    y[:5] = np.nan
+    return _with_label(data, y, "clustering")
+
+
+class TestSklearnKMeansContract(AdapterContract):
+    """The clustering task: KMeans, the held-out silhouette, the reference's adjusted Rand index beside it."""
+
+    family, task = "sklearn", "clustering"
+
+    @pytest.fixture
+    def ctx(self):
+        return ServiceContext(spark=None, state={"data": _blobs(), "task": "clustering",
+                                                 "facts": {"label": "group", "task": "clustering"}})
+
+    @pytest.fixture
+    def params(self):
+        return {"estimator": "sklearn.cluster.KMeans", "n_jobs": 1, "KMeans.n_clusters": 3, "KMeans.n_init": 3}
+
+
+def test_clustering_scores_the_silhouette_and_the_reference_agreement_and_predicts_clusters():
+    from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+    adapter = get_adapter("sklearn")
+    ctx = TestSklearnKMeansContract.ctx.__wrapped__(None)
+    params = TestSklearnKMeansContract.params.__wrapped__(None)
+    train, valid = adapter.fold_frames(ctx, 0)
+    model = adapter.fit(ctx, train, params, 0)
+    out = adapter.score(ctx, model, valid)
+    labels = np.asarray(adapter.predict(ctx, model, valid))
+    assert set(labels.tolist()) == {0, 1, 2} and labels.dtype.kind == "i"
+    X, y = valid
+    known = ~np.isnan(y)
+    assert out["adjusted_rand"] == pytest.approx(adjusted_rand_score(y[known], labels[known])) and out["adjusted_rand"] > 0.9
+    features = model.named_steps["preprocess"].transform(X)
+    assert out["silhouette"] == pytest.approx(silhouette_score(features, labels, metric="sqeuclidean"))
+    assert adapter.metric_names(ctx) == ("silhouette",)
+    two = {**params, "KMeans.n_clusters": 2}
+    assert adapter.score(ctx, adapter.fit(ctx, train, two, 0), valid)["adjusted_rand"] < out["adjusted_rand"]
+
+
+def test_the_adjusted_rand_index_of_spark_kmeans_counts_is_scikit_learns():
+    from sklearn.metrics import adjusted_rand_score
+
+    from tuner.models.spark_kmeans import adjusted_rand
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a, b = rng.integers(0, 4, size=200), rng.integers(0, 3, size=200)
+        pairs: dict = {}
+        for x, z in zip(a, b):
+            pairs[(float(x), int(z))] = pairs.get((float(x), int(z)), 0) + 1
+        assert adjusted_rand(pairs) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+    assert adjusted_rand({(0.0, 0): 5}) == 1.0 == adjusted_rand_score([0] * 5, [0] * 5)

@@ -48,6 +48,8 @@ class Task:
         predicts: what ``tuner predict`` adds to each row (model_card.json repeats it).
         label_problem: given a sample of the label's non-blank values (strings, as read), why they cannot be
             this task's label, or None (``tuner validate`` runs it on the file's first rows).
+        reference_metrics: reported on the test set beside ``metrics`` when the data allow (clustering: the
+            agreement with a reference ``data.label``), never an objective.
     """
 
     name: str
@@ -59,6 +61,7 @@ class Task:
     synthetic_format: str | None = None
     predicts: str = "prediction"
     label_problem: Callable[[Sequence[str]], str | None] = field(default=lambda values: None, compare=False)
+    reference_metrics: Mapping[str, Metric] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.default_metric not in self.metrics:
@@ -133,7 +136,8 @@ BUILTIN = (
          predicts="prediction (the predicted label)", label_problem=_number),
     Task("clustering", "a table of features (data.label, if set, is a reference, never a feature)",
          {"silhouette": Metric("max", "silhouette")}, "silhouette", label="optional",
-         predicts="cluster (the index of the nearest cluster centre)"),
+         predicts="cluster (the index of the nearest cluster centre)",
+         reference_metrics={"adjusted_rand": Metric("max", "adjusted Rand index vs data.label (not tuned on)")}),
 )
 
 _REGISTRY: dict[str, Task] = {t.name: t for t in BUILTIN}
@@ -171,4 +175,6 @@ def display_name(metric: str) -> str:
     for t in _REGISTRY.values():
         if metric in t.metrics:
             return t.metrics[metric].display
+        if metric in t.reference_metrics:
+            return t.reference_metrics[metric].display
     return metric.upper()

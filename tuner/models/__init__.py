@@ -5,7 +5,7 @@ the adapters' methods), so ``tuner validate`` stays light.
 """
 
 from tuner.models import (  # noqa: F401 - they register
-    sklearn_model, spark_als, spark_logreg, spark_regressors, spark_trees)
+    sklearn_model, spark_als, spark_kmeans, spark_logreg, spark_regressors, spark_trees)
 from tuner.models.base import ModelAdapter
 from tuner.models.registry import UnknownModelError, get_adapter, model_types, register
 

@@ -1,7 +1,7 @@
 """scikit-learn estimators from an allow-list, preprocessed by a ColumnTransformer, trials in their own Ray workers.
 
-Tasks: binary and multiclass (the classifiers), regression (the regressors); ``data.task`` narrows the
-``estimator`` choice to the estimators of that task.
+Tasks: binary and multiclass (the classifiers), regression (the regressors), clustering (KMeans,
+MiniBatchKMeans); ``data.task`` narrows the ``estimator`` choice to the estimators of that task.
 
 Spark (in the service) reads, cleans and splits the table; it is handed to Ray once (RayDP's Arrow hand-over)
 and materialised as numpy arrays in the object store. Spark is then stopped so its executors' CPUs go to the
@@ -74,6 +74,24 @@ REGRESSORS: dict[str, dict[str, ParamRule]] = {
         "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
     },
 }
+CLUSTERERS: dict[str, dict[str, ParamRule]] = {
+    "sklearn.cluster.KMeans": {
+        "n_clusters": ParamRule("int", min=2),
+        "init": ParamRule("str", choices=("k-means++", "random")),
+        "n_init": POS_INT,
+        "max_iter": POS_INT,
+        "tol": POS_FLOAT,
+        "algorithm": ParamRule("str", choices=("lloyd", "elkan")),
+    },
+    "sklearn.cluster.MiniBatchKMeans": {
+        "n_clusters": ParamRule("int", min=2),
+        "init": ParamRule("str", choices=("k-means++", "random")),
+        "n_init": POS_INT,
+        "max_iter": POS_INT,
+        "batch_size": POS_INT,
+        "reassignment_ratio": NONNEG_FLOAT,
+    },
+}
 # Listed only when installed (find_spec looks for the package without importing it).
 _OPTIONAL = {
     "xgboost.XGBClassifier": ("xgboost", {"n_estimators": POS_INT, "max_depth": POS_INT, "learning_rate": POS_FLOAT,
@@ -87,16 +105,18 @@ for _path, (_package, _rules) in _OPTIONAL.items():
         ESTIMATORS[_path] = _rules
 CLASSIFIERS = tuple(ESTIMATORS)
 ESTIMATORS.update(REGRESSORS)
+ESTIMATORS.update(CLUSTERERS)
 
 SKLEARN = ModelType(
     name="sklearn",
     task="binary",
-    tasks=("binary", "multiclass", "regression"),
+    tasks=("binary", "multiclass", "regression", "clustering"),
     default_space="sklearn",
     params={"estimator": ParamRule("str", choices=CLASSIFIERS), "n_jobs": POS_INT},
     branch_params=ESTIMATORS,
-    task_choices={"estimator": {"binary": CLASSIFIERS, "multiclass": CLASSIFIERS, "regression": tuple(REGRESSORS)}},
-    task_spaces={"regression": "sklearn_regression"},
+    task_choices={"estimator": {"binary": CLASSIFIERS, "multiclass": CLASSIFIERS, "regression": tuple(REGRESSORS),
+                                "clustering": tuple(CLUSTERERS)}},
+    task_spaces={"regression": "sklearn_regression", "clustering": "sklearn_clustering"},
     fixed_params={"n_jobs": "it sets the CPUs each trial asks Ray for"},
     requires={"sklearn": "scikit-learn", "skops": "skops"},
 )
@@ -156,6 +176,8 @@ def task_metrics(task: str, model, X, y: np.ndarray) -> dict:
     """The metrics of ``task`` (tuner.config.tasks) of a fitted pipeline on ``(X, y)``, plus ``rows``."""
     from sklearn import metrics as M
 
+    if task == "clustering":
+        return clustering_metrics(model, X, y)
     if task == "regression":
         yhat = model.predict(X)
         return {"rmse": float(np.sqrt(M.mean_squared_error(y, yhat))), "mae": float(M.mean_absolute_error(y, yhat)),
@@ -170,6 +192,22 @@ def task_metrics(task: str, model, X, y: np.ndarray) -> dict:
                 "rows": int(len(y))}
     p = proba[:, 1]
     return numpy_metrics(y, p, (p >= 0.5).astype(np.float64))
+
+
+def clustering_metrics(model, X, y: np.ndarray) -> dict:
+    """silhouette of the held-out rows (squared Euclidean on the pipeline's scaled features, as spark-kmeans),
+    rows, and adjusted_rand against the reference label where it is set (NaN: no reference)."""
+    from sklearn import metrics as M
+
+    labels = model.predict(X)
+    if np.unique(labels).size < 2:
+        raise ValueError("every held-out row fell into one cluster, so the silhouette is undefined")
+    features = model.named_steps["preprocess"].transform(X)
+    out = {"silhouette": float(M.silhouette_score(features, labels, metric="sqeuclidean")), "rows": int(len(y))}
+    known = ~np.isnan(y)
+    if known.any():
+        out["adjusted_rand"] = float(M.adjusted_rand_score(y[known], labels[known]))
+    return out
 
 
 def numpy_metrics(y: np.ndarray, p: np.ndarray, yhat: np.ndarray) -> dict:
@@ -259,7 +297,7 @@ class SklearnClassifier(ModelAdapter):
 
     def predict(self, ctx, model, frame) -> list:
         task = self.task_of(ctx)
-        if task == "regression":
+        if task in ("regression", "clustering"):
             return model.predict(frame[0]).tolist()
         proba = model.predict_proba(frame[0])
         return proba.tolist() if task == "multiclass" else proba[:, 1].tolist()
@@ -303,5 +341,5 @@ class SklearnClassifier(ModelAdapter):
                 "input_columns": {"numeric": numeric, "categorical": categorical}}
 
 
-__all__ = ["ESTIMATORS", "REGRESSORS", "SKLEARN", "SklearnClassifier", "make_estimator", "make_pipeline",
+__all__ = ["CLUSTERERS", "ESTIMATORS", "REGRESSORS", "SKLEARN", "SklearnClassifier", "make_estimator", "make_pipeline",
            "numpy_metrics", "task_metrics"]

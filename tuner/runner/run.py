@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuner.config import Experiment, model_type, objective
+from tuner.config.families import family
 from tuner.config.ranking import ranking_plan, trial_metrics
+from tuner.config.tasks import task as get_task
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
 from tuner.outputs import (RunResult, base_summary, check_resumable, counts, failure_reasons, lock_run_dir, new_run_dir,
@@ -199,6 +201,7 @@ def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResul
             echo(f"[tuner] warning: the MLflow model was not written ({test['mlflow_model_error']}); "
                  "the run goes on without it")
     s.update(ranked_test_summary(test, result.metrics, ranking_plan(exp)))  # + popular baseline, if it ranks
+    s["test_metrics"].update({m: test[m] for m in get_task(family(exp).task).reference_metrics if m in test})
     s["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
     s["refit_seconds"] = round(test["seconds"], 2)
     if model_path:

@@ -3,7 +3,7 @@
 ALS: (user, item) pairs -> the dot product of their factors (what ``ALSModel.transform`` computes); a pair with
 an id the model never saw gets NaN and is counted. sklearn: what the model card's task writes: binary
 ``probability`` = P(positive class); multiclass ``prediction`` (the class) and ``probability_<class>`` per
-class; regression ``prediction``.
+class; regression ``prediction``; clustering ``cluster`` (the index of the nearest centre).
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def predict_sklearn(model: ModelDir, table: pa.Table, where) -> tuple[pa.Table, 
         raise ServeError(f"{model.root}: the model card lists no input_columns; re-export the model.")
     pipeline = load_skops(model.native)
     X = _features(table, spec["numeric"], spec["categorical"], where)
+    if model.task == "clustering":
+        cluster = pipeline.predict(X).astype(np.int32)
+        return add_column(table, "cluster", pa.array(cluster, pa.int32()), where), {"nan": 0}
     if model.task == "regression":
         pred = pipeline.predict(X).astype(np.float64)
         return add_column(table, PREDICTION, pa.array(pred, pa.float64()), where), {"nan": int(np.isnan(pred).sum())}
@@ -120,7 +123,7 @@ def predict(model_dir: str | Path, input_file: str | Path, out_file: str | Path)
         model_dir: a model folder, run directory or native ALS folder.
         input_file: ALS: columns ``user``, ``item`` (integers); sklearn: the model card's input columns.
         out_file: the input columns plus ``prediction`` (ALS, regression), ``probability`` (binary), or
-            ``prediction`` and ``probability_<class>`` (multiclass).
+            ``prediction`` and ``probability_<class>`` (multiclass), or ``cluster`` (clustering).
 
     Returns:
         ``{"rows": n, "nan": n, ..., "out": path}`` (ALS adds ``unknown_user``, ``unknown_item``, ``empty_id``).

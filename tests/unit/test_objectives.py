@@ -95,11 +95,12 @@ def test_select_takes_the_best_metric_within_the_bounds_and_says_so():
 
 def test_the_run_directory_has_a_pareto_column_plot_and_summary(mo_file, tmp_path):
     exp = load_experiment(mo_file, [f"output.dir={tmp_path}"])
+    from tuner.config.plan import run_plan
     from tuner.runner.selection import choose_best
 
     s = base_summary(exp, "rmse", "min")
     said = []
-    best = choose_best(exp, ROWS, s, said.append)
+    best = choose_best(exp, run_plan(exp), ROWS, s, said.append)
     assert best.trial_id == "t2" and "Pareto front: 4 of 5 completed trials" in said[0]
     run_dir = tmp_path / "run"
     run_dir.mkdir()

@@ -7,10 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.config import Experiment, model_type, objective
-from tuner.config.families import family
-from tuner.config.ranking import ranking_plan, trial_metrics
-from tuner.config.tasks import task as get_task
+from tuner.config import Experiment
+from tuner.config.plan import RunPlan, run_plan
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
 from tuner.outputs import (RunResult, base_summary, check_resumable, counts, failure_reasons, lock_run_dir, new_run_dir,
@@ -88,14 +86,16 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
     from tuner.runner.tracked import open_tracking
 
     t0 = time.monotonic()
-    result = RunResult(exp, run_dir, base_summary(exp, *objective(exp)), metrics=trial_metrics(exp))
+    plan = run_plan(exp)  # computed once: every step below reads it
+    result = RunResult(exp, run_dir, base_summary(exp, plan.metric, plan.mode), metrics=plan.trial_metrics)
     session = service = runs = None
     code = EXIT_INTERRUPTED
     try:
         runs = open_tracking(exp, run_dir, resume, echo)
         session, service = _start(exp, run_dir, address, echo, result.summary)
-        trial_data = _prepare(exp, service, echo, result.summary)
-        code = _search_and_refit(exp, run_dir, service, trial_data, echo, resume, result, runs, more, previous)
+        trial_data = _prepare(exp, plan, service, echo, result.summary)
+        code = _search_and_refit(exp, plan, run_dir, service, trial_data, echo, resume, result, runs, more,
+                                 previous)
     except KeyboardInterrupt:
         result.summary["status"] = "interrupted"
     finally:
@@ -121,41 +121,40 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: d
     return session, service
 
 
-def _prepare(exp: Experiment, service, echo, summary: dict):
+def _prepare(exp: Experiment, plan: RunPlan, service, echo, summary: dict):
     """Load, clean, split and cache the data once in the service; returns the trials' data handle or None."""
     import ray
 
     from tuner.models import _tasks
 
-    rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data, ranking_plan(exp)))
+    rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data, plan.ranking))
     trial_data = rows.pop(TRIAL_DATA, None)  # adapters whose trials run in their own workers
     summary["rows"] = rows_summary(rows)
     echo(rows_line(rows))
     return trial_data
 
 
-def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo, resume: bool,
+def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, trial_data, echo, resume: bool,
                       result: RunResult, runs=None, more: int = 0, previous: dict | None = None) -> int:
     """The Tune run, its leaderboard rows, then the best configuration refit and tested. Returns the exit code."""
-    from tuner.config.objectives import objectives
     from tuner.runner.more import keep_refit
     from tuner.runner.selection import choose_best
     from tuner.search import flat_space
 
     s = result.summary
     t_tune = time.monotonic()
-    trials, concurrency, s["stop_reason"] = run_search(exp, run_dir, service, echo, resume, trial_data, runs, more)
+    trials, concurrency, s["stop_reason"] = run_search(exp, plan, run_dir, service, echo, resume, trial_data, runs,
+                                                         more)
     s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
     result.space = flat_space(exp.model.params)
-    also = tuple(m for m, _ in objectives(exp) or [] if m not in result.metrics)
-    result.rows = trial_rows(trials, result.metrics, exp.data.folds, also)
+    result.rows = trial_rows(trials, result.metrics, exp.data.folds, plan.extra_objectives)
     s["num_samples"] = max(s["num_samples"], len(result.rows))
     s.update(trials=counts(result.rows), concurrency=concurrency,
              trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
              work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
     if line := stop_line(exp.search, s["stop_reason"], len(result.rows), s["num_samples"]):
         echo(line)
-    best = choose_best(exp, result.rows, s, echo)
+    best = choose_best(exp, plan, result.rows, s, echo)
     if s["trials"]["unfinished"] > 0:
         s["status"] = "interrupted"
         return EXIT_INTERRUPTED
@@ -164,25 +163,26 @@ def _search_and_refit(exp: Experiment, run_dir: Path, service, trial_data, echo,
         return 1
     s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_cv_metrics=best.metrics,
              best_trial=best.trial_id)
-    _warn_bounds(exp, best.params, echo, s)
+    _warn_bounds(exp, plan, best.params, echo, s)
     if not keep_refit(previous, best, s, echo):
-        _refit(exp, run_dir, service, best, echo, result, runs)
+        _refit(exp, plan, run_dir, service, best, echo, result, runs)
     s["status"] = "completed"
     return 0
 
 
-def _warn_bounds(exp: Experiment, best_params: dict, echo, summary: dict) -> None:
+def _warn_bounds(exp: Experiment, plan: RunPlan, best_params: dict, echo, summary: dict) -> None:
     """Say when the best value of a searched range lies at or near its bound, naming the file and key to widen."""
     from tuner.search import bound_hits
 
     hits = bound_hits(exp.model.params, best_params, origins=exp.model.param_origins,
-                      family=model_type(exp.model.type))
+                      family=plan.family)
     summary["bound_hits"] = [h.to_dict() for h in hits]
     for h in hits:
         echo(f"[tuner] warning: {h.message}")
 
 
-def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResult, runs=None) -> None:
+def _refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, best, echo, result: RunResult,
+           runs=None) -> None:
     """Refit ``best`` on all training rows, score the test set, export the model if asked."""
     import ray
 
@@ -200,8 +200,8 @@ def _refit(exp: Experiment, run_dir: Path, service, best, echo, result: RunResul
         if test.get("mlflow_model_error"):
             echo(f"[tuner] warning: the MLflow model was not written ({test['mlflow_model_error']}); "
                  "the run goes on without it")
-    s.update(ranked_test_summary(test, result.metrics, ranking_plan(exp)))  # + popular baseline, if it ranks
-    s["test_metrics"].update({m: test[m] for m in get_task(family(exp).task).reference_metrics if m in test})
+    s.update(ranked_test_summary(test, result.metrics, plan.ranking))  # + popular baseline, if it ranks
+    s["test_metrics"].update({m: test[m] for m in plan.task.reference_metrics if m in test})
     s["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
     s["refit_seconds"] = round(test["seconds"], 2)
     if model_path:

@@ -7,9 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from tuner.config import Experiment, objective
-from tuner.config.objectives import objectives
-from tuner.config.ranking import trial_metrics
+from tuner.config import Experiment
+from tuner.config.plan import RunPlan
 from tuner.outputs import MORE_PREFIX, load_run_trials, tune_dirs
 from tuner.runner.resources import TRIAL_MEMORY, concurrent_trials, worker_trials
 
@@ -42,7 +41,7 @@ def quiet_tune_logs() -> None:
         state.addFilter(StagingRace())
 
 
-def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
+def run_search(exp: Experiment, plan: RunPlan, run_dir: Path, service, echo, resume: bool,
                trial_data=None, runs=None, more: int = 0) -> tuple[list, int, str]:
     """Run (or, with ``resume``, restore and continue) the Tune experiment in ``run_dir/tune``.
 
@@ -64,13 +63,14 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
     from ray import tune
 
     quiet_tune_logs()
-    trainable, concurrency = _trainable(exp, service, trial_data)
+    trainable, concurrency = _trainable(exp, plan, service, trial_data)
     patience = None
     if exp.search.patience:
         from tuner.search.patience import Patience
 
-        patience = Patience(exp.search.patience, exp.search.patience_tolerance, exp.data.folds, *objective(exp))
-    callbacks = [runs.callback(trial_metrics(exp), exp.data.folds)] if runs else []
+        patience = Patience(exp.search.patience, exp.search.patience_tolerance, exp.data.folds, plan.metric,
+                            plan.mode)
+    callbacks = [runs.callback(plan.trial_metrics, exp.data.folds)] if runs else []
     t0 = time.monotonic()
     if more:
         from tuner.tracking import finished_trials
@@ -82,7 +82,7 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
                                                                              "seed": exp.search.seed + earlier})})
         echo(f"[tuner] {more} more trials ({name}/), {exp.search.sampler.upper()} (seed {exp.search.seed}) "
              f"continuing the study's {earlier} finished trials, {concurrency} at a time")
-        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks, name)
+        tuner = _new_tuner(exp, plan, run_dir, trainable, concurrency, patience, callbacks, name)
     elif resume:
         tuner = tune.Tuner.restore(str(tune_dirs(run_dir)[-1]), trainable=trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False)
@@ -91,11 +91,11 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
 
         sampler = resolved_sampler(exp.search, exp.model.params)
         shown = sampler.upper() + (" (auto)" if exp.search.sampler == "auto" else "")
-        goal = " x ".join(f"{m} ({d})" for m, d in objectives(exp) or [])
+        goal = " x ".join(f"{m} ({d})" for m, d in plan.objectives)
         echo(f"[tuner] {exp.search.num_samples} trials, {shown} (seed {exp.search.seed}), "
              f"{exp.scheduler.type.upper()} over {_steps(exp)}, {concurrency} at a time"
              + (f"; objectives {goal}" if goal else ""))
-        tuner = _new_tuner(exp, run_dir, trainable, concurrency, patience, callbacks)
+        tuner = _new_tuner(exp, plan, run_dir, trainable, concurrency, patience, callbacks)
     ran = len(tuner.fit())  # trials of this Tune experiment
     trials = load_run_trials(run_dir)
     if all(t.status in ("TERMINATED", "ERROR") for t in trials):  # not after Ctrl-C: resume tells the unfinished
@@ -108,7 +108,7 @@ def run_search(exp: Experiment, run_dir: Path, service, echo, resume: bool,
     return trials, concurrency, reason
 
 
-def _trainable(exp: Experiment, service, trial_data):
+def _trainable(exp: Experiment, plan: RunPlan, service, trial_data):
     """The named function trainable with its fixed arguments and resources; and the concurrency."""
     from ray import tune
 
@@ -119,16 +119,15 @@ def _trainable(exp: Experiment, service, trial_data):
     resources = {"CPU": 0, "memory": TRIAL_MEMORY}
     if trial_data is not None:  # trials fit in their own workers (sklearn): they need the CPUs they use
         resources, concurrency = worker_trials(exp)
-    spec = TrialSpec(model_type=exp.model.type, metrics=trial_metrics(exp),
-                     metric=objective(exp)[0], folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
-                     fractions=tuple(exp.scheduler.data_fractions),
-                     objectives=tuple(m for m, _ in objectives(exp) or []))
+    spec = TrialSpec(model_type=exp.model.type, metrics=plan.trial_metrics, metric=plan.metric,
+                     folds=exp.data.folds, seed=exp.seed, timeout_s=exp.trial.timeout_s,
+                     fractions=tuple(exp.scheduler.data_fractions), objectives=plan.objective_names)
     fn = tune.with_parameters(run_trial, service=service, spec=spec, data=trial_data)
     return named_trainable(fn, exp.name, resources), concurrency
 
 
-def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, patience=None, callbacks=(),
-               name: str = "tune"):
+def _new_tuner(exp: Experiment, plan: RunPlan, run_dir: Path, trainable, concurrency: int, patience=None,
+               callbacks=(), name: str = "tune"):
     from ray import tune
     from ray.tune.stopper import CombinedStopper
 
@@ -138,8 +137,8 @@ def _new_tuner(exp: Experiment, run_dir: Path, trainable, concurrency: int, pati
     from tuner.tracking import searcher_args
     from tuner.tracking.ray_metrics import TunerMetrics
 
-    metric, mode = objective(exp)
-    several = objectives(exp)  # multi-objective: the searcher gets lists; the rest ranks by the primary metric
+    metric, mode, several = plan.metric, plan.mode, plan.objectives
+    # multi-objective: the searcher gets lists; the rest ranks by the primary metric
     goal = ([m for m, _ in several], [d for _, d in several]) if several else (metric, mode)
     steps = exp.data.folds + len(exp.scheduler.data_fractions)
     # not TuneConfig(time_budget_s): that kills the trials running at the deadline, losing their fits

@@ -4,23 +4,23 @@ Pareto front (said in the output and in summary.json ``pareto``)."""
 from __future__ import annotations
 
 from tuner.config import Experiment
-from tuner.config.objectives import objectives, primary_metric
+from tuner.config.plan import RunPlan
 from tuner.outputs import TrialRow, best_row
 from tuner.outputs.pareto import choose, front_summary, pareto_front
 
 
-def choose_best(exp: Experiment, rows: list[TrialRow], summary: dict, echo) -> TrialRow | None:
+def choose_best(exp: Experiment, plan: RunPlan, rows: list[TrialRow], summary: dict, echo) -> TrialRow | None:
     """The trial to refit, test and export (None: no trial completed).
 
     With several objectives, writes ``summary["pareto"]``: the objectives, the front (trial id, params,
     objective values), the chosen trial and the sentence saying why.
     """
-    several = objectives(exp)
+    several = list(plan.objectives)
     if not several:
         return best_row(rows, summary["metric"], summary["mode"])
     front = pareto_front(rows, several)
     select = exp.search.select
-    best, statement = choose(front, several, primary_metric(exp), select.bounds() if select else {})
+    best, statement = choose(front, several, plan.primary, select.bounds() if select else {})
     summary["pareto"] = {"objectives": [{"metric": m, "mode": d} for m, d in several],
                          "front": front_summary(front, several), "selected": best.trial_id if best else None,
                          "selection": statement}

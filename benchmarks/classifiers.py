@@ -53,7 +53,8 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning")
 ROOT = _common.HERE.parent
 SK_EXPERIMENT = ROOT / "experiments" / "churn_sklearn.yaml"
 LR_EXPERIMENT = ROOT / "experiments" / "churn_spark_lr.yaml"
-TELCO = Path(os.environ.get("TUNER_TELCO", "/work/shared/data/churn/Telco-Customer-Churn.csv"))
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data from the repository root
+TELCO = Path(os.environ.get("TUNER_TELCO", SHARED / "churn" / "Telco-Customer-Churn.csv"))
 OUT_NAME = "classifiers.json"
 COMPARISONS = ("sklearn", "spark")
 # the grid's values of the params it does not search (Spark defaults, maxIter at the top of tuner's range)

@@ -73,7 +73,8 @@ METHODS = {
 }
 #: names the JSON's entries of 2026-12-03/04 used while ``auto`` meant TPE after a Sobol start (qmc)
 RENAMED = {"auto": "qmc", "auto+serial": "qmc+serial"}
-MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", "/work/shared/data/movielens"))
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data from the repository root
+MOVIELENS = Path(os.environ.get("TUNER_MOVIELENS", SHARED / "movielens"))
 OUT_NAME = "time_to_quality.json"
 
 

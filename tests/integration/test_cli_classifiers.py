@@ -96,6 +96,8 @@ def _predict_rows(card: dict, path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.slow  # CI time: the same CLI path as spark-logreg's run above; spark-trees' fit, score, save and
+# load are in the Spark adapter contract (tests/spark/test_adapter_contracts.py). `pytest -m slow` runs it.
 def test_spark_trees_experiment_on_synthetic_churn(tmp_path, no_leaks, spark):
     proc = run_cli("run", str(ROOT / "experiments" / "churn_spark_trees.yaml"), *TINY,
                    "--set", "data.synthetic_churn.rows=2000", "--set", f"output.dir={tmp_path / 'runs'}",

@@ -153,3 +153,29 @@ def _all_subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _all_subclasses(sub)
+
+
+@pytest.mark.parametrize("family, data, params", [
+    ("spark-logreg", {"format": "synthetic-churn", "synthetic_churn": {"rows": 600, "partitions": 2}},
+     {"regParam": 0.01, "elasticNetParam": 0.5, "maxIter": 20, "class_weight": "balanced"}),
+    ("spark-trees", {"format": "synthetic-churn", "synthetic_churn": {"rows": 600, "partitions": 2}},
+     {"estimator": "GBTClassifier", "class_weight": "none", "GBTClassifier.maxIter": 5, "GBTClassifier.maxDepth": 3}),
+    pytest.param("spark-kmeans", {"path": str(PENGUINS), "label": "species", "task": "clustering", "ignore": ["year"]},
+                 {"k": 3, "maxIter": 10}, marks=needs_penguins),
+])
+def test_a_fold_on_cached_features_scores_as_the_whole_pipeline_fitted_on_that_fold(spark, family, data, params):
+    """fit_fold fits the feature stages once per fold and only the estimator per trial: the metrics are those of
+    the whole pipeline fitted on the fold's rows, and a second trial of the fold reuses the cached features."""
+    from tuner.models import get_adapter
+
+    adapter = get_adapter(family)
+    ctx, _ = prepared_context(spark, family, DataConfig(folds=2, **data))
+    train, valid = adapter.fold_frames(ctx, 1)
+    whole = adapter.timed_fit_score(ctx, train, valid, params, 7)
+    cached = adapter.fit_fold(ctx, params, 1, 7)
+    again = adapter.fit_fold(ctx, params, 1, 7)
+    metrics = adapter.metric_names(ctx)
+    assert {m: cached[m] for m in metrics} == pytest.approx({m: whole[m] for m in metrics}, rel=1e-9, abs=1e-12)
+    assert {m: again[m] for m in metrics} == pytest.approx({m: cached[m] for m in metrics}, rel=1e-9, abs=1e-12)
+    assert list(ctx.state["_fold_features"]) == [(1, tuple(type(s).__name__ for s in
+                                                          adapter._trial_pipeline(ctx, params, 7).getStages()[:-1]))]

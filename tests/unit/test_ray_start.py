@@ -21,3 +21,7 @@ def test_a_failed_local_ray_start_is_one_cluster_error_line():
     assert not ray.is_initialized()
     # the GCS server Ray started before the node failed is stopped and reaped (no process, not even a zombie)
     assert [p.name() for p in psutil.Process().children(recursive=True)] == []
+    # and Ray keeps no client of the stopped GCS, which would end this process 60 s later
+    from ray.experimental.internal_kv import _internal_kv_initialized
+
+    assert not _internal_kv_initialized()

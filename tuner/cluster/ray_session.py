@@ -99,14 +99,15 @@ def _init_local(**kwargs):
     try:
         return ray.init(**kwargs)
     except Exception as exc:  # noqa: BLE001 - Ray raises plain Exception for a node that did not start
-        if ray.is_initialized():
-            ray.shutdown()
+        # also when the node never came up: Ray keeps a GCS client of the failed start (its internal KV), which
+        # would end this process 60 s after its server is stopped ("Failed to connect to GCS"); shutdown drops it
+        ray.shutdown()
         _stop_started(me, before)
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
         # "The last 20 lines of .../dashboard.log (it contains the error message ...):" then the log: its last line
         why = lines[0] + (f" ... {shorten(lines[-1], 200)}" if lines[0].endswith(":") and len(lines) > 1 else "")
-        raise ClusterError(f"Ray could not start on this machine: {why} Its logs: {ray_logs_dir() or '/tmp/ray'}. "
-                           "If the machine is busy, try again when it is quieter.") from None
+    raise ClusterError(f"Ray could not start on this machine: {why} Its logs: {ray_logs_dir() or '/tmp/ray'}. "
+                       "If the machine is busy, try again when it is quieter.")
 
 
 def _stop_started(me, before: set[int]) -> None:

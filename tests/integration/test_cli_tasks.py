@@ -31,6 +31,18 @@ def _run(tmp_path, experiment: str, *sets: str) -> tuple[str, dict, dict]:
     return proc.stdout, summary, card
 
 
+def _predict_with_spark(tmp_path, rows_csv: str):
+    """``tuner predict`` of the run's Spark pipeline on ``rows_csv`` (a local Spark); the output as a pandas frame."""
+    import pyarrow.parquet as pq
+
+    (tmp_path / "rows.csv").write_text(rows_csv)
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
+                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
+    assert pred.returncode == 0, pred.stderr[-3000:]
+    return pq.read_table(tmp_path / "pred.parquet").to_pandas()
+
+
 @pytest.mark.skipif(not DIAMONDS.is_file(), reason="shared data absent")
 def test_spark_linreg_regression_on_diamonds_then_predict_with_spark(tmp_path, no_leaks):
     out, summary, card = _run(tmp_path, "diamonds_spark.yaml", "--set", f"data.path={DIAMONDS}",
@@ -41,15 +53,9 @@ def test_spark_linreg_regression_on_diamonds_then_predict_with_spark(tmp_path, n
     assert summary["rows"]["read"] == 53940 and summary["rows"]["task"] == "regression"
     assert (card["task"], card["serve"], card["label"]) == ("regression", "spark", "price")
 
-    (tmp_path / "rows.csv").write_text('carat,cut,color,clarity,depth,table,x,y,z\n'
-                                       '0.3,Ideal,E,SI1,61.5,55,4.3,4.3,2.6\n2.0,Premium,G,VS2,62,58,8.1,8.0,5.0\n')
-    (run_dir,) = run_dirs(tmp_path / "runs")
-    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
-                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
-    assert pred.returncode == 0, pred.stderr[-3000:]
-    import pyarrow.parquet as pq
-
-    got = pq.read_table(tmp_path / "pred.parquet").to_pandas().sort_values("carat")
+    got = _predict_with_spark(tmp_path, 'carat,cut,color,clarity,depth,table,x,y,z\n'
+                                        '0.3,Ideal,E,SI1,61.5,55,4.3,4.3,2.6\n2.0,Premium,G,VS2,62,58,8.1,8.0,5.0\n')
+    got = got.sort_values("carat")
     assert list(got.columns)[-1] == "prediction" and got["prediction"].iloc[0] < got["prediction"].iloc[1]
 
 
@@ -78,14 +84,8 @@ def test_spark_kmeans_on_penguins_reports_the_silhouette_and_the_species_agreeme
     assert rows["read"] == 344 and "species" not in rows["numeric"] + rows["categorical"]
     assert (card["task"], card["serve"], card["label"]) == ("clustering", "spark", "species")
 
-    (tmp_path / "rows.csv").write_text("id,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n"
-                                       "a,Torgersen,39.1,18.7,181,3750,male\nb,Biscoe,47.5,14.2,217,5200,female\n")
-    (run_dir,) = run_dirs(tmp_path / "runs")
-    pred = run_cli("predict", str(run_dir), "--input", str(tmp_path / "rows.csv"), "--out",
-                   str(tmp_path / "pred.parquet"), cwd=tmp_path, timeout=300)
-    assert pred.returncode == 0, pred.stderr[-3000:]
-    import pyarrow.parquet as pq
-
-    got = pq.read_table(tmp_path / "pred.parquet").to_pandas().sort_values("id")
+    got = _predict_with_spark(tmp_path, "id,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n"
+                                        "a,Torgersen,39.1,18.7,181,3750,male\nb,Biscoe,47.5,14.2,217,5200,female\n")
+    got = got.sort_values("id")
     assert list(got.columns)[-1] == "cluster" and got["cluster"].between(0, 2).all()
     assert got["cluster"].iloc[0] != got["cluster"].iloc[1]  # an Adelie and a Gentoo

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tuner.config.families import Mode, ModelType, family
+from tuner.config.families import Mode, ModelType, family, objective
 from tuner.config.objectives import objectives, primary_metric
-from tuner.config.ranking import RankingPlan, ranking_names, ranking_plan
+from tuner.config.ranking import RankingPlan, ranking_plan, trial_metrics
 from tuner.config.tasks import Task
 from tuner.config.tasks import task as get_task
 
@@ -54,11 +54,9 @@ class RunPlan:
 
 
 def run_plan(exp: Any) -> RunPlan:
-    """The plan of ``exp`` (a validated Experiment)."""
+    """The plan of ``exp`` (a validated Experiment): the answers of tuner.config's own functions, taken once."""
     mt = family(exp)
-    metric = exp.search.metric or mt.default_metric
-    ranking = ranking_plan(exp)
-    return RunPlan(family=mt, task=get_task(mt.task), metric=metric, mode=exp.search.mode or mt.mode_for(metric),
+    metric, mode = objective(exp)
+    return RunPlan(family=mt, task=get_task(mt.task), metric=metric, mode=mode,
                    objectives=tuple(objectives(exp) or ()), primary=primary_metric(exp),
-                   trial_metrics=mt.metric_names + (ranking_names(ranking.fold_ks) if ranking else ()),
-                   ranking=ranking)
+                   trial_metrics=trial_metrics(exp), ranking=ranking_plan(exp))

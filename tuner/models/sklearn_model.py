@@ -74,23 +74,11 @@ REGRESSORS: dict[str, dict[str, ParamRule]] = {
         "max_features": ParamRule("float", min=0, max=1, min_exclusive=True),
     },
 }
+_KMEANS = {"n_clusters": ParamRule("int", min=2), "init": ParamRule("str", choices=("k-means++", "random")),
+           "n_init": POS_INT, "max_iter": POS_INT}
 CLUSTERERS: dict[str, dict[str, ParamRule]] = {
-    "sklearn.cluster.KMeans": {
-        "n_clusters": ParamRule("int", min=2),
-        "init": ParamRule("str", choices=("k-means++", "random")),
-        "n_init": POS_INT,
-        "max_iter": POS_INT,
-        "tol": POS_FLOAT,
-        "algorithm": ParamRule("str", choices=("lloyd", "elkan")),
-    },
-    "sklearn.cluster.MiniBatchKMeans": {
-        "n_clusters": ParamRule("int", min=2),
-        "init": ParamRule("str", choices=("k-means++", "random")),
-        "n_init": POS_INT,
-        "max_iter": POS_INT,
-        "batch_size": POS_INT,
-        "reassignment_ratio": NONNEG_FLOAT,
-    },
+    "sklearn.cluster.KMeans": {**_KMEANS, "tol": POS_FLOAT, "algorithm": ParamRule("str", choices=("lloyd", "elkan"))},
+    "sklearn.cluster.MiniBatchKMeans": {**_KMEANS, "batch_size": POS_INT, "reassignment_ratio": NONNEG_FLOAT},
 }
 # Listed only when installed (find_spec looks for the package without importing it).
 _OPTIONAL = {

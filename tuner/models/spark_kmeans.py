@@ -73,10 +73,6 @@ class SparkKMeans(SparkLogReg):
         est = KMeans(featuresCol="_features", predictionCol="prediction", seed=seed, **params)
         return Pipeline(stages=[*feature_stages(numeric, categorical), est])
 
-    def fit(self, ctx, train, params, seed):
-        data = ctx.state["data"]
-        return self.pipeline(data["numeric"], data["categorical"], params, False, seed, ctx).fit(train)
-
     def score(self, ctx, model, frame):
         from pyspark import StorageLevel
 

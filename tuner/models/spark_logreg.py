@@ -112,6 +112,11 @@ def spark_metrics(scored) -> dict:
             "rows": int(row["n"])}
 
 
+def _weighted(params: dict) -> bool:
+    """``class_weight: balanced`` (families without the param never weight)."""
+    return params.get("class_weight", "none") == "balanced"
+
+
 @register(SPARK_LOGREG)
 class SparkLogReg(ModelAdapter):
     """The MLlib pipeline above; ``class_weight: balanced`` weights rows by n / (2 * rows of their class)."""
@@ -142,13 +147,14 @@ class SparkLogReg(ModelAdapter):
 
         from pyspark.ml import PipelineModel
 
+        if fraction < 1.0:
+            params = self.fraction_params(params, fraction)
         stages = self._trial_pipeline(ctx, params, seed).getStages()
-        _, train, valid = self._fold_features(ctx, fold, stages[:-1])
+        train, valid = self._fold_features(ctx, fold, stages[:-1])
         if fraction < 1.0:
             train = self.subsample(train, fraction, seed)
-            stages = self._trial_pipeline(ctx, self.fraction_params(params, fraction), seed).getStages()
         t0 = time.monotonic()
-        if params.get("class_weight", "none") == "balanced":
+        if _weighted(params):
             train = class_weights(train, LABEL, WEIGHT)
         model = PipelineModel(stages=[stages[-1].fit(train)])  # scores the cached features as they are
         t1 = time.monotonic()
@@ -156,12 +162,12 @@ class SparkLogReg(ModelAdapter):
         return {**result, "fit_seconds": t1 - t0, "score_seconds": time.monotonic() - t1}
 
     def _trial_pipeline(self, ctx, params, seed):
+        """The unfitted pipeline of a trial on the prepared table's feature columns."""
         data = ctx.state["data"]
-        weighted = params.get("class_weight", "none") == "balanced"
-        return self.pipeline(data["numeric"], data["categorical"], params, weighted, seed, ctx)
+        return self.pipeline(data["numeric"], data["categorical"], params, _weighted(params), seed, ctx)
 
     def _fold_features(self, ctx, fold: int, feature_stages: list) -> tuple:
-        """(the fitted feature stages, the fold's training and validation rows with ``_features``), cached.
+        """The fold's training and validation rows with ``_features`` (the fitted ``feature_stages``), cached.
 
         Trials of a run share one feature pipeline (the family's); concurrent trials of one fold wait for the
         first to fit it (a lock per service)."""
@@ -182,7 +188,7 @@ class SparkLogReg(ModelAdapter):
                          for f in (train, valid)]
                 for side in sides:
                     side.count()  # materialised once, here, not inside the first trial's timed fit
-                cache[key] = (fitted, *sides)
+                cache[key] = tuple(sides)
             return cache[key]
 
     def full_frames(self, ctx):
@@ -194,11 +200,9 @@ class SparkLogReg(ModelAdapter):
         return test.select(*data["numeric"], *data["categorical"])
 
     def fit(self, ctx, train, params, seed):
-        data = ctx.state["data"]
-        weighted = params.get("class_weight", "none") == "balanced"
-        if weighted:
+        if _weighted(params):
             train = class_weights(train, LABEL, WEIGHT)
-        return self.pipeline(data["numeric"], data["categorical"], params, weighted, seed, ctx).fit(train)
+        return self._trial_pipeline(ctx, params, seed).fit(train)
 
     def pipeline(self, numeric: list[str], categorical: list[str], params: dict, weighted: bool, seed: int,
                  ctx=None):

@@ -49,10 +49,6 @@ class _SparkRegressor(SparkLogReg):
         est = cls(featuresCol="_features", labelCol=LABEL, **kwargs)
         return Pipeline(stages=[*feature_stages(numeric, categorical, one_hot=self.one_hot), est])
 
-    def fit(self, ctx, train, params, seed):
-        data = ctx.state["data"]
-        return self.pipeline(data["numeric"], data["categorical"], params, False, seed, ctx).fit(train)
-
     def score(self, ctx, model, frame):
         from pyspark import StorageLevel
 

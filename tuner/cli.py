@@ -288,7 +288,7 @@ def _test_lines(s: dict) -> list[str]:
 def _print_outcome(outcome) -> int:
     from tuner.config.tasks import display_name
 
-    s = outcome.summary
+    s = outcome.record.summary()  # the run's record, as summary.json says it
     if outcome.table:
         print("\nLeaderboard (CV mean over folds; pruned = stopped early by ASHA)")
         print(outcome.table)

@@ -10,7 +10,7 @@ from tuner.config import ConfigError, load_experiment
 from tuner.config._errors import ASHA_MULTI, PATIENCE_MULTI
 from tuner.config.objectives import objectives
 from tuner.errors import UserError
-from tuner.outputs import RunResult, TrialRow, base_summary, write_run_dir
+from tuner.outputs import RunResult, TrialRow, new_record, write_run_dir
 from tuner.outputs.pareto import choose, pareto_front
 from tuner.runner.more import check_more, keep_refit
 from tuner.search import flat_space
@@ -98,13 +98,13 @@ def test_the_run_directory_has_a_pareto_column_plot_and_summary(mo_file, tmp_pat
     from tuner.config.plan import run_plan
     from tuner.runner.selection import choose_best
 
-    s = base_summary(exp, "rmse", "min")
     said = []
-    best = choose_best(exp, run_plan(exp), ROWS, s, said.append)
+    best, pareto = choose_best(exp, run_plan(exp), ROWS, said.append)
     assert best.trial_id == "t2" and "Pareto front: 4 of 5 completed trials" in said[0]
+    record = new_record(exp, "rmse", "min").but(pareto=pareto)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    write_run_dir(RunResult(exp, run_dir, s, ROWS, flat_space(exp.model.params), ("rmse", "mae")))
+    write_run_dir(RunResult(exp, run_dir, record, ROWS, flat_space(exp.model.params), ("rmse", "mae")))
     with open(run_dir / "leaderboard.csv") as fh:
         table = list(csv.DictReader(fh))
     assert {r["trial_id"]: r["pareto"] for r in table} == {"t0": "true", "t1": "true", "t2": "true", "t3": "false",
@@ -119,9 +119,9 @@ def test_the_run_directory_has_a_pareto_column_plot_and_summary(mo_file, tmp_pat
 
     from tuner.outputs.summary import write_model_card
 
-    s.update(model_path="/m", best_params=ROWS[2].params, best_cv_metric=0.85, test_metrics={"rmse": 0.86},
-             rows={"train": 8, "test": 2})
-    write_model_card(exp, s, run_dir / "model_card.json")
+    record = record.but(model_path="/m", best_params=ROWS[2].params, best_cv_metric=0.85,
+                        test_metrics={"rmse": 0.86}, rows={"train": 8, "test": 2})
+    write_model_card(exp, record, run_dir / "model_card.json")
     card = json.loads((run_dir / "model_card.json").read_text())
     assert card["selection"]["why"].startswith("chose trial t2")
 
@@ -138,9 +138,9 @@ def test_more_needs_a_finished_run_with_a_study_and_keeps_an_unchanged_refit(tmp
 
     previous = {"best_trial": "t2", "test_metrics": {"rmse": 0.8}, "model_path": "/m", "refit_seconds": 3.0,
                 "rows": {"test_dropped_cold_start": 4}}
-    s = {"rows": {"train": 10}}
-    assert not keep_refit(previous, ROWS[1], s, print)
+    assert keep_refit(previous, ROWS[1], print) is None
     said = []
-    assert keep_refit(previous, ROWS[2], s, said.append)
-    assert s["test_metrics"] == {"rmse": 0.8} and s["rows"]["test_dropped_cold_start"] == 4 and s["refit"] == "kept"
+    kept = keep_refit(previous, ROWS[2], said.append)
+    assert kept == {"test_metrics": {"rmse": 0.8}, "model_path": "/m", "refit_seconds": 3.0, "refit": "kept",
+                    "rows": {"test_dropped_cold_start": 4}}
     assert "still t2" in said[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tuner.config import load_experiment
-from tuner.outputs import RunResult, TrialRow, base_summary, write_run_dir
+from tuner.outputs import RunResult, TrialRow, new_record, write_run_dir
 from tuner.search import flat_space
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,19 +28,20 @@ PROBE = """<script>window.addEventListener('load', () => {
 
 def _run_result(tmp_path) -> RunResult:
     exp = load_experiment(ROOT / "experiments" / "quickstart.yaml", [f"output.dir={tmp_path}"])
-    s = base_summary(exp, exp.search.metric, exp.search.mode)
+    record = new_record(exp, exp.search.metric, exp.search.mode)
     rows = [TrialRow(f"t{i}", status, {"rank": 4 + 4 * i, "regParam": 0.01 * (i + 1), "maxIter": 10},
                      {"rmse": 0.6 + 0.02 * i, "mae": 0.45 + 0.01 * i}, {}, 3 if status == "completed" else 1,
                      20.0 + i, "" if status != "failed" else "rmse is nan on fold 0")
             for i, status in enumerate(["completed", "completed", "completed", "pruned", "failed"])]
-    s.update(status="completed", best_params=rows[0].params, best_cv_metric=0.6,
-             test_metrics={"rmse": 0.61, "mae": 0.46}, trials={"completed": 3, "pruned": 1, "failed": 1},
-             rows={"read": 1000, "kept": 990, "dropped": {"duplicate": 10}, "train": 792, "test": 198},
-             dashboard_url="http://127.0.0.1:8265", versions={"python": "3.11", "ray": "2.60.0"}, wall_seconds=12.5)
+    record = record.but(status="completed", best_params=rows[0].params, best_cv_metric=0.6,
+                        test_metrics={"rmse": 0.61, "mae": 0.46}, trials={"completed": 3, "pruned": 1, "failed": 1},
+                        rows={"read": 1000, "kept": 990, "dropped": {"duplicate": 10}, "train": 792, "test": 198},
+                        dashboard_url="http://127.0.0.1:8265", versions={"python": "3.11", "ray": "2.60.0"},
+                        wall_seconds=12.5)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     space = flat_space(exp.model.params)
-    return RunResult(exp, run_dir, s, rows, space, ("rmse", "mae"))
+    return RunResult(exp, run_dir, record, rows, space, ("rmse", "mae"))
 
 
 def _render(page: Path, tmp_path: Path) -> str:

@@ -16,6 +16,7 @@ from tuner.config import ConfigError, Experiment, experiment_to_dict, load_exper
 from tuner.errors import UserError
 from tuner.safe_io import FolderLock, atomic_write_text
 from tuner.outputs.leaderboard import TrialRow, render_table, sort_rows, write_leaderboard
+from tuner.outputs.record import RunRecord
 from tuner.outputs.report import write_report
 from tuner.outputs.summary import write_model_card, write_summary
 
@@ -35,7 +36,7 @@ class RunResult:
     Attributes:
         exp: the experiment.
         run_dir: its directory.
-        summary: the summary.json dict (schema in ``summary.base_summary``).
+        record: the run's outcome (:class:`RunRecord`); the runner replaces it as steps end, writers only read it.
         rows: leaderboard rows in trial order (empty if no trial ran).
         space: the searched params' specs, flat (branch params included); its keys are the leaderboard's
             param columns (:attr:`tuned`).
@@ -45,7 +46,7 @@ class RunResult:
 
     exp: Experiment
     run_dir: Path
-    summary: dict
+    record: RunRecord
     rows: list[TrialRow] = field(default_factory=list)
     space: dict[str, Any] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
@@ -125,16 +126,17 @@ def read_run_experiment(run_dir: str | Path) -> tuple[Path, Experiment]:
 
 
 def write_run_dir(result: RunResult) -> str:
-    """Write leaderboard.csv, plots/, model/model_card.json, report.html and summary.json (the last, always).
+    """Write leaderboard.csv, plots/, model/model_card.json, report.html and summary.json (the last, always),
+    all from ``result.record`` (the report at its ``report`` path).
 
     Returns:
         The leaderboard as printed at the end ('' when no trial ran).
     """
-    exp, folder, s = result.exp, result.run_dir, result.summary
-    ranked = sort_rows(result.rows, s["metric"], s["mode"])
-    pareto = s.get("pareto") or {}
-    objectives = [(o["metric"], o["mode"]) for o in pareto.get("objectives", [])]
-    front = {m["trial_id"] for m in pareto.get("front", [])} if pareto else None
+    exp, folder, rec = result.exp, result.run_dir, result.record
+    ranked = sort_rows(result.rows, rec.metric, rec.mode)
+    pareto = rec.pareto or {}
+    objectives = [(o["metric"], o["mode"]) for o in pareto.get("objectives", ())]
+    front = {m["trial_id"] for m in pareto.get("front", ())} if pareto else None
     if result.rows:
         also = tuple(m for m, _ in objectives if m not in result.metrics)
         write_leaderboard(ranked, folder / "leaderboard.csv", result.tuned, result.metrics, exp.data.folds, front, also)
@@ -142,15 +144,14 @@ def write_run_dir(result: RunResult) -> str:
             from tuner.outputs.pareto import write_pareto_plot
             from tuner.outputs.plots import write_plots
 
-            write_plots(result.rows, result.space, s["metric"], s["mode"], folder / "plots")
+            write_plots(result.rows, result.space, rec.metric, rec.mode, folder / "plots")
             if objectives:
                 write_pareto_plot(result.rows, front, objectives, folder / "plots" / "pareto.png")
-    if result.card is not None and s.get("model_path"):
-        write_model_card(exp, s, folder / "model" / "model_card.json", result.card)
-    s["report"] = str(folder / "report.html")
+    if result.card is not None and rec.model_path:
+        write_model_card(exp, rec, folder / "model" / "model_card.json", result.card)
+    summary = rec.summary()
     try:
-        write_report(s, ranked, result.tuned, result.metrics, folder, folder / "report.html")
+        write_report(summary, ranked, result.tuned, result.metrics, folder, Path(rec.report or folder / "report.html"))
     finally:
-        write_summary(s, folder / "summary.json")
-    return render_table(ranked, result.tuned, s["metric"]) if result.rows else ""
-
+        write_summary(summary, folder / "summary.json")
+    return render_table(ranked, result.tuned, rec.metric) if result.rows else ""

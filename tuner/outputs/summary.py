@@ -6,10 +6,12 @@ import json
 import math
 import platform
 from collections import Counter
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
 from tuner.outputs.leaderboard import TrialRow
+from tuner.outputs.record import RunRecord
 from tuner.safe_io import atomic_write_text
 
 KNOWN_GOOD = {"ray": "2.60.0", "raydp": "1.6.5", "pyspark": "3.5.7", "optuna": "5.0.0", "scikit-learn": "1.9.1"}
@@ -26,29 +28,6 @@ def versions(java=None) -> dict:
             out[key] = None
     out["java"] = f"{java.version} ({java.source}: {java.home})" if java else None
     return out
-
-
-def base_summary(exp, metric: str, mode: str) -> dict:
-    """Every key of the summary schema, filled as the run goes."""
-    return {
-        "experiment": exp.name,
-        "status": "running",
-        "metric": metric,
-        "mode": mode,
-        "best_params": None,
-        "best_cv_metric": None,
-        "best_cv_metrics": None,
-        "test_metrics": None,
-        "model_path": None,
-        "rows": None,
-        "trials": {"completed": 0, "pruned": 0, "failed": 0, "unfinished": 0},
-        "wall_seconds": None,
-        "dashboard_url": None,
-        "versions": None,
-        "model_type": exp.model.type,
-        "folds": exp.data.folds,
-        "num_samples": exp.search.num_samples,
-    }
 
 
 _TABLE_FACTS = ("task", "label", "classes", "positive_label", "negative_label", "positives", "missing_values", "missing_policy",
@@ -105,36 +84,38 @@ def _clean(obj):
     return obj
 
 
-def write_summary(summary: dict, path: Path) -> None:
-    """summary.json (NaN/inf written as null, so every JSON reader accepts it), replaced atomically."""
+def write_summary(summary: Mapping, path: Path) -> None:
+    """summary.json (``RunRecord.summary()``) (NaN/inf written as null, so every JSON reader accepts it), replaced atomically."""
     atomic_write_text(path, json.dumps(_clean(summary), indent=2, default=str) + "\n")
 
 
-def write_model_card(exp, summary: dict, path: Path, extra: dict | None = None) -> None:
+def write_model_card(exp, record: RunRecord, path: Path, extra: dict | None = None) -> None:
     """model_card.json next to the exported model: what it is, how it was chosen, how well it did.
 
     Args:
+        record: the run's outcome (read, never changed).
         extra: what the adapter adds (format, trusted types, input columns, reload check); overrides keys.
     """
+    s = record.summary()
     card = {
         "model_type": exp.model.type,
         "task": exp.data.task,  # what serving dispatches on, with the adapter's ``serve``
         "format": None,  # the adapter's card() says
-        "path": summary["model_path"],
+        "path": s["model_path"],
         "experiment": exp.name,
-        "params": summary["best_params"],
-        "cv": {"metric": summary["metric"], "mode": summary["mode"], "value": summary["best_cv_metric"],
-               "folds": exp.data.folds, "metrics": summary.get("best_cv_metrics")},
-        "test_metrics": summary["test_metrics"],
-        "bound_hits": summary.get("bound_hits", []),  # a best value at a searched bound: widen that range
-        **{k: summary[k] for k in ("baseline_test_metrics", "ranking") if summary.get(k)},
-        "rows": summary["rows"],
-        "data": {"source": summary["rows"].get("source"), "format": summary["rows"].get("format"),
+        "params": s["best_params"],
+        "cv": {"metric": s["metric"], "mode": s["mode"], "value": s["best_cv_metric"],
+               "folds": exp.data.folds, "metrics": s["best_cv_metrics"]},
+        "test_metrics": s["test_metrics"],
+        "bound_hits": s.get("bound_hits", []),  # a best value at a searched bound: widen that range
+        **{k: s[k] for k in ("baseline_test_metrics", "ranking") if s.get(k)},
+        "rows": s["rows"],
+        "data": {"source": (s["rows"] or {}).get("source"), "format": (s["rows"] or {}).get("format"),
                  "test_fraction": exp.data.test_fraction, "seed": exp.data.seed},
         "versions": versions(),
         **(extra or {}),
     }
-    if summary.get("pareto"):  # chosen from a Pareto front: which objectives, and why this member
-        card["selection"] = {"objectives": summary["pareto"]["objectives"], "why": summary["pareto"]["selection"]}
+    if s.get("pareto"):  # chosen from a Pareto front: which objectives, and why this member
+        card["selection"] = {"objectives": s["pareto"]["objectives"], "why": s["pareto"]["selection"]}
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(_clean(card), indent=2, default=str) + "\n")

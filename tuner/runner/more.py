@@ -36,18 +36,17 @@ def check_more(run_dir: Path, n: int) -> dict:
     return previous
 
 
-def keep_refit(previous: dict | None, best, summary: dict, echo) -> bool:
-    """With ``--more``: if the best trial is the one already refit, copy its test outcome into ``summary``.
+def keep_refit(previous: dict | None, best, echo) -> dict | None:
+    """With ``--more``: if the best trial is the one already refit, its test outcome, to keep.
 
     Returns:
-        True if the earlier refit stands (nothing to redo); False: refit, test and export ``best``.
+        None: refit, test and export ``best``. Else the earlier run's facts that stand (``test_metrics``,
+        ``model_path``, ``refit_seconds``, ``mlflow``, ``refit: kept`` and ``rows`` with its cold-start count).
     """
     if not previous or previous.get("best_trial") != best.trial_id or previous.get("test_metrics") is None:
-        return False
-    for key in ("test_metrics", "model_path", "refit_seconds", "mlflow"):
-        if previous.get(key) is not None:
-            summary[key] = previous[key]
-    summary["rows"]["test_dropped_cold_start"] = (previous.get("rows") or {}).get("test_dropped_cold_start", 0)
-    summary["refit"] = "kept"
+        return None
+    kept = {key: previous[key] for key in ("test_metrics", "model_path", "refit_seconds", "mlflow")
+            if previous.get(key) is not None}
+    cold = (previous.get("rows") or {}).get("test_dropped_cold_start", 0)
     echo(KEPT.format(trial=best.trial_id))
-    return True
+    return {**kept, "refit": "kept", "rows": {"test_dropped_cold_start": cold}}

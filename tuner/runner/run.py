@@ -11,23 +11,28 @@ from tuner.config import Experiment
 from tuner.config.plan import RunPlan, run_plan
 from tuner.errors import UserError
 from tuner.models.base import TRIAL_DATA
-from tuner.outputs import (RunResult, base_summary, check_resumable, counts, failure_reasons, lock_run_dir, new_run_dir,
-                           ranked_test_summary, read_run_experiment, rows_line, rows_summary, stop_line, trial_rows,
-                           versions, write_run_dir)
+from tuner.outputs import (RunRecord, RunResult, check_resumable, counts, failure_reasons, lock_run_dir, new_run_dir,
+                           new_record, ranked_test_summary, read_run_experiment, rows_line, rows_summary, stop_line,
+                           trial_rows, versions, write_run_dir)
 from tuner.runner.search_run import run_search
 
 EXIT_INTERRUPTED = 130
 SCRATCH_DIR = "tmp"  # under the run directory, for the run's lifetime only: Spark checkpoints, MLflow staging
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOutcome:
-    """What ``tuner run`` prints and returns."""
+    """What ``tuner run`` prints and returns: the run's record (what summary.json says), the leaderboard table."""
 
     run_dir: Path
-    summary: dict
+    record: RunRecord
     table: str
     exit_code: int
+
+    @property
+    def summary(self) -> dict:
+        """summary.json's dict (a fresh copy of the record's)."""
+        return self.record.summary()
 
 
 def run_experiment(exp: Experiment, address: str | None = None, echo=print) -> RunOutcome:
@@ -87,23 +92,23 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
 
     t0 = time.monotonic()
     plan = run_plan(exp)  # computed once: every step below reads it
-    result = RunResult(exp, run_dir, base_summary(exp, plan.metric, plan.mode), metrics=plan.trial_metrics)
+    result = RunResult(exp, run_dir, new_record(exp, plan.metric, plan.mode), metrics=plan.trial_metrics)
     session = service = runs = None
     code = EXIT_INTERRUPTED
     try:
         runs = open_tracking(exp, run_dir, resume, echo)
-        session, service = _start(exp, run_dir, address, echo, result.summary)
-        trial_data = _prepare(exp, plan, service, echo, result.summary)
+        session, service = _start(exp, run_dir, address, echo, result)
+        trial_data = _prepare(exp, plan, service, echo, result)
         code = _search_and_refit(exp, plan, run_dir, service, trial_data, echo, resume, result, runs, more,
                                  previous)
     except KeyboardInterrupt:
-        result.summary["status"] = "interrupted"
+        result.record = result.record.but(status="interrupted")
     finally:
         _finish(result, session, service, t0, runs)
-    return RunOutcome(run_dir, result.summary, result.table, code)
+    return RunOutcome(run_dir, result.record, result.table, code)
 
 
-def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: dict):
+def _start(exp: Experiment, run_dir: Path, address: str | None, echo, result: RunResult):
     """Ray (started or joined), the cluster checks, then the experiment's one Spark service."""
     from tuner.cluster import start_ray, start_service
     from tuner.runner.cluster_checks import check_cluster
@@ -111,17 +116,17 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, summary: d
     session = start_ray(exp.ray, address)
     echo(f"[tuner] Ray dashboard: {session.dashboard_url or 'not running'} (Java {session.java.version} from "
          f"{session.java.source})")
-    summary.update(dashboard_url=session.dashboard_url, metrics_url=session.metrics_url)
+    result.record = result.record.but(dashboard_url=session.dashboard_url, metrics_url=session.metrics_url)
     if session.metrics_url:
         echo(f"[tuner] Prometheus metrics (Ray's and tuner_*): {session.metrics_url}")
     check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
     service, info = start_service(exp.name, exp.spark, str(run_dir / SCRATCH_DIR / "checkpoints"), session.logs_dir)
-    summary.update(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
+    result.record = result.record.but(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
     echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
     return session, service
 
 
-def _prepare(exp: Experiment, plan: RunPlan, service, echo, summary: dict):
+def _prepare(exp: Experiment, plan: RunPlan, service, echo, result: RunResult):
     """Load, clean, split and cache the data once in the service; returns the trials' data handle or None."""
     import ray
 
@@ -129,7 +134,7 @@ def _prepare(exp: Experiment, plan: RunPlan, service, echo, summary: dict):
 
     rows = ray.get(service.call.remote(_tasks.prepare, exp.model.type, exp.data, plan.ranking))
     trial_data = rows.pop(TRIAL_DATA, None)  # adapters whose trials run in their own workers
-    summary["rows"] = rows_summary(rows)
+    result.record = result.record.but(rows=rows_summary(rows))
     echo(rows_line(rows))
     return trial_data
 
@@ -141,44 +146,48 @@ def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, tr
     from tuner.runner.selection import choose_best
     from tuner.search import flat_space
 
-    s = result.summary
     t_tune = time.monotonic()
-    trials, concurrency, s["stop_reason"] = run_search(exp, plan, run_dir, service, echo, resume, trial_data, runs,
-                                                         more)
-    s["tune_seconds"] = round(time.monotonic() - t_tune, 2)
+    trials, concurrency, stop_reason = run_search(exp, plan, run_dir, service, echo, resume, trial_data, runs, more)
     result.space = flat_space(exp.model.params)
     result.rows = trial_rows(trials, result.metrics, exp.data.folds, plan.extra_objectives)
-    s["num_samples"] = max(s["num_samples"], len(result.rows))
-    s.update(trials=counts(result.rows), concurrency=concurrency,
-             trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
-             work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
-    if line := stop_line(exp.search, s["stop_reason"], len(result.rows), s["num_samples"]):
+    rec = result.record = result.record.but(
+        stop_reason=stop_reason, tune_seconds=round(time.monotonic() - t_tune, 2),
+        num_samples=max(result.record.num_samples, len(result.rows)), trials=counts(result.rows),
+        concurrency=concurrency, trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
+        work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
+    if line := stop_line(exp.search, stop_reason, len(result.rows), rec.num_samples):
         echo(line)
-    best = choose_best(exp, plan, result.rows, s, echo)
-    if s["trials"]["unfinished"] > 0:
-        s["status"] = "interrupted"
+    best, pareto = choose_best(exp, plan, result.rows, echo)
+    result.record = result.record.but(pareto=pareto)
+    if rec.trials["unfinished"] > 0:
+        result.record = result.record.but(status="interrupted")
         return EXIT_INTERRUPTED
     if best is None:
-        s.update(status="failed", failure_reasons=failure_reasons(result.rows))
+        result.record = result.record.but(status="failed", failure_reasons=failure_reasons(result.rows))
         return 1
-    s.update(best_params=best.params, best_cv_metric=best.metrics[s["metric"]], best_cv_metrics=best.metrics,
-             best_trial=best.trial_id)
-    _warn_bounds(exp, plan, best.params, echo, s)
-    if not keep_refit(previous, best, s, echo):
+    result.record = result.record.but(best_params=best.params, best_cv_metric=best.metrics[plan.metric],
+                                      best_cv_metrics=best.metrics, best_trial=best.trial_id,
+                                      bound_hits=_warn_bounds(exp, plan, best.params, echo))
+    kept = keep_refit(previous, best, echo)
+    if kept is not None:
+        rows = {**result.record.rows, **kept.pop("rows")}
+        result.record = result.record.but(**kept, rows=rows)
+    else:
         _refit(exp, plan, run_dir, service, best, echo, result, runs)
-    s["status"] = "completed"
+    result.record = result.record.but(status="completed")
     return 0
 
 
-def _warn_bounds(exp: Experiment, plan: RunPlan, best_params: dict, echo, summary: dict) -> None:
-    """Say when the best value of a searched range lies at or near its bound, naming the file and key to widen."""
+def _warn_bounds(exp: Experiment, plan: RunPlan, best_params: dict, echo) -> list[dict]:
+    """Say when the best value of a searched range lies at or near its bound, naming the file and key to widen;
+    returns summary.json's ``bound_hits``."""
     from tuner.search import bound_hits
 
     hits = bound_hits(exp.model.params, best_params, origins=exp.model.param_origins,
                       family=plan.family)
-    summary["bound_hits"] = [h.to_dict() for h in hits]
     for h in hits:
         echo(f"[tuner] warning: {h.message}")
+    return [h.to_dict() for h in hits]
 
 
 def _refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, best, echo, result: RunResult,
@@ -189,8 +198,8 @@ def _refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, best, echo, r
     from tuner.models import _tasks
     from tuner.runner.tracked import mlflow_model_path
 
-    s = result.summary
-    echo(f"[tuner] refitting the best configuration ({best.trial_id}) on all {s['rows']['train']} "
+    rec = result.record
+    echo(f"[tuner] refitting the best configuration ({best.trial_id}) on all {rec.rows['train']} "
          "training rows and testing it")
     model_path = str(run_dir / "model" / exp.model.type) if exp.output.export_model else None
     test = ray.get(service.call.remote(_tasks.refit_and_test, exp.model.type, best.params, exp.seed, model_path,
@@ -200,12 +209,11 @@ def _refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, best, echo, r
         if test.get("mlflow_model_error"):
             echo(f"[tuner] warning: the MLflow model was not written ({test['mlflow_model_error']}); "
                  "the run goes on without it")
-    s.update(ranked_test_summary(test, result.metrics, plan.ranking))  # + popular baseline, if it ranks
-    s["test_metrics"].update({m: test[m] for m in plan.task.reference_metrics if m in test})
-    s["rows"]["test_dropped_cold_start"] = test.get("cold_start_dropped", 0)
-    s["refit_seconds"] = round(test["seconds"], 2)
+    tested = ranked_test_summary(test, result.metrics, plan.ranking)  # + popular baseline, if it ranks
+    tested["test_metrics"].update({m: test[m] for m in plan.task.reference_metrics if m in test})
+    result.record = rec.but(**tested, rows={**rec.rows, "test_dropped_cold_start": test.get("cold_start_dropped", 0)},
+                            refit_seconds=round(test["seconds"], 2), model_path=model_path)
     if model_path:
-        s["model_path"] = model_path
         result.card = test.get("card") or {}
 
 
@@ -230,17 +238,17 @@ def _finish(result: RunResult, session, service, t0: float, runs=None) -> None:
     from tuner.cluster import kill_service, stop_ray
     from tuner.runner.tracked import finish_tracking, name_records
 
-    s = result.summary
-    s["wall_seconds"] = round(time.monotonic() - t0, 2)
-    s["versions"] = versions(session.java if session else None)
-    s["service_calls"] = _service_calls(service)
+    result.record = result.record.but(wall_seconds=round(time.monotonic() - t0, 2),
+                                      versions=versions(session.java if session else None),
+                                      service_calls=_service_calls(service),
+                                      report=str(result.run_dir / "report.html"))
     try:
-        name_records(runs, result.run_dir, s)
+        result.record = result.record.but(**name_records(runs, result.run_dir, result.record.mlflow))
         result.table = write_run_dir(result)
     finally:
         kill_service(service)
         stop_ray(session)
     try:
-        finish_tracking(runs, s)
+        finish_tracking(runs, result.record.summary())
     finally:  # Spark's checkpoints and MLflow's staging copy of the model: nothing reads them after the run
         shutil.rmtree(result.run_dir / SCRATCH_DIR, ignore_errors=True)

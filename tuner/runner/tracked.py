@@ -27,21 +27,26 @@ def mlflow_model_path(runs, run_dir: Path) -> str | None:
     return str(run_dir.joinpath(*MLFLOW_MODEL_DIR)) if runs is not None else None
 
 
-def name_records(runs, run_dir: Path, summary: dict) -> None:
-    """summary.json ``study`` (the Optuna study: storage URL, name, file) and ``mlflow`` (the parent run)."""
+def name_records(runs, run_dir: Path, kept_mlflow=None) -> dict:
+    """summary.json's ``study`` (the Optuna study: storage URL, name, file) and ``mlflow`` (the parent run), where
+    the run has them. ``kept_mlflow``: the ``mlflow`` block ``--more`` kept with the same best (its model URI)."""
     from tuner.tracking import STUDY_FILE, study_ref
 
+    out: dict = {}
     if (run_dir / STUDY_FILE).is_file():
-        summary["study"] = {**study_ref(run_dir), "file": str(run_dir / STUDY_FILE)}
+        out["study"] = {**study_ref(run_dir), "file": str(run_dir / STUDY_FILE)}
     if runs is not None:
-        link, before = runs.link(), summary.get("mlflow") or {}  # before: kept by `--more` with the same best
+        link = runs.link()
         if link.get("run_id"):
-            summary["mlflow"] = {**link, "model_uri": runs.model_uri if runs.model_dir else before.get("model_uri")}
+            out["mlflow"] = {**link, "model_uri": runs.model_uri if runs.model_dir else
+                             (kept_mlflow or {}).get("model_uri")}
+    return out
 
 
 def finish_tracking(runs, summary: dict) -> None:
-    """Log the outcome, the run directory's files and the model to the parent run, then wait for the logging
-    thread (a store that is down has already cost its one warning line)."""
+    """Log the outcome (summary.json's dict, from the run's record), the run directory's files and the model to
+    the parent run, then wait for the logging thread (a store that is down has already cost its one warning
+    line)."""
     if runs is not None:
         runs.finish(summary, runs.model_dir)
         runs.close()

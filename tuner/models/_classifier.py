@@ -39,15 +39,75 @@ def macro_f1(confusion: dict[tuple[float, float], int]) -> tuple[float, float]:
     return (sum(f1s) / len(f1s) if f1s else 0.0), (correct / n if n else math.nan)
 
 
-def multiclass_metrics(scored, label: str) -> dict:
-    """f1_macro, accuracy (one Spark job: the confusion counts), log_loss (MulticlassClassificationEvaluator)
-    and rows of a frame with ``label``, ``prediction`` and ``probability``."""
-    from pyspark.ml.evaluation import MulticlassClassificationEvaluator
+#: probabilities are clipped to [EPS, 1 - EPS] for the log loss (as Spark's and scikit-learn's evaluators do)
+EPS = 1e-15
+#: the binary metrics group scores into this many equal-width probability bins: AUCs of a sort of at most this
+#: many bins, whatever the table's size (Spark's evaluator down-samples its curves to 1,000 points)
+SCORE_BINS = 100_000
 
-    confusion = {(float(r[0]), float(r[1])): int(r[2]) for r in scored.groupBy(label, "prediction").count().collect()}
+
+def binary_metrics(scored, label: str) -> dict:
+    """auc_roc, auc_pr, log_loss, accuracy, f1 and rows of a scored frame, in one Spark job.
+
+    One aggregation groups the rows by their probability of the positive class (``SCORE_BINS`` bins) with the
+    counts, log-loss sums and confusion counts each bin holds; the driver gets at most ``SCORE_BINS`` rows,
+    never the table, and computes both AUCs from them exactly as Spark's ``BinaryClassificationMetrics`` does
+    from its sorted scores (trapezoids; PR starts at recall 0 with the first point's precision; rows of one bin
+    are tied). Spark's evaluator took one sort per AUC plus a pass for the rest, three jobs in all, and 2-3x the
+    time of this one (docs/benchmarks.md, section 11).
+
+    Args:
+        scored: a transformed frame with ``label`` (0/1), ``probability`` and ``prediction``.
+    """
+    import numpy as np
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    p = F.least(F.greatest(vector_to_array("probability")[1], F.lit(EPS)), F.lit(1 - EPS))
+    y, yhat = F.col(label), F.col("prediction")
+    bins = (scored.groupBy(F.floor(p * SCORE_BINS).alias("bin")).agg(
+        F.count(F.lit(1)).alias("n"), F.sum(y).alias("pos"),
+        F.sum(-(y * F.log(p) + (1 - y) * F.log(1 - p))).alias("loss"),
+        F.sum((y == yhat).cast("long")).alias("correct"),
+        F.sum(((y == 1) & (yhat == 1)).cast("long")).alias("tp"),
+        F.sum(((y == 0) & (yhat == 1)).cast("long")).alias("fp"),
+        F.sum(((y == 1) & (yhat == 0)).cast("long")).alias("fn")).collect())
+    bins.sort(key=lambda r: -r["bin"])  # most confident first, as Spark's curves
+    n = np.array([r["n"] for r in bins], dtype=float)
+    pos = np.array([r["pos"] for r in bins], dtype=float)
+    rows = int(n.sum())
+    if not rows:
+        return {"auc_roc": math.nan, "auc_pr": math.nan, "log_loss": math.nan, "accuracy": math.nan, "f1": 0.0,
+                "rows": 0}
+    tp = np.concatenate([[0.0], np.cumsum(pos)])
+    fp = np.concatenate([[0.0], np.cumsum(n - pos)])
+    tpr = tp / tp[-1] if tp[-1] else np.zeros_like(tp)
+    fpr = fp / fp[-1] if fp[-1] else np.zeros_like(fp)
+    precision = tp[1:] / (tp[1:] + fp[1:])
+    recall = np.concatenate([[0.0], tpr[1:]])
+    t, f, m = (sum(int(r[k]) for r in bins) for k in ("tp", "fp", "fn"))
+    return {"auc_roc": float(np.trapezoid(tpr, fpr)),
+            "auc_pr": float(np.trapezoid(np.concatenate([precision[:1], precision]), recall)),
+            "log_loss": sum(float(r["loss"]) for r in bins) / rows,
+            "accuracy": sum(int(r["correct"]) for r in bins) / rows,
+            "f1": 2 * t / (2 * t + f + m) if t else 0.0, "rows": rows}
+
+
+def multiclass_metrics(scored, label: str) -> dict:
+    """f1_macro, accuracy, log_loss and rows of a frame with ``label`` (class index), ``prediction`` and
+    ``probability``, in one Spark job: the confusion counts with each cell's log-loss sum (Spark's
+    ``MulticlassClassificationEvaluator`` took a second pass for the log loss)."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    p_true = F.element_at(vector_to_array("probability"), F.col(label).cast("int") + 1)
+    cells = scored.groupBy(label, "prediction").agg(
+        F.count(F.lit(1)).alias("n"), F.sum(-F.log(F.greatest(p_true, F.lit(EPS)))).alias("loss")).collect()
+    confusion = {(float(r[label]), float(r["prediction"])): int(r["n"]) for r in cells}
     f1, accuracy = macro_f1(confusion)
-    log_loss = MulticlassClassificationEvaluator(labelCol=label, metricName="logLoss").evaluate(scored)
-    return {"f1_macro": f1, "accuracy": accuracy, "log_loss": float(log_loss), "rows": sum(confusion.values())}
+    rows = sum(confusion.values())
+    return {"f1_macro": f1, "accuracy": accuracy,
+            "log_loss": sum(float(r["loss"]) for r in cells) / rows if rows else math.nan, "rows": rows}
 
 
 def regression_metrics(scored, label: str, prediction: str = "prediction") -> dict:

@@ -1,5 +1,5 @@
 """Spark MLlib logistic regression (binomial, or multinomial for a multiclass label) as one Pipeline, run inside
-the Spark service; metrics by Spark aggregation.
+the Spark service; a fold's metrics in one Spark aggregation (tuner/models/_classifier.py).
 
 Imputer (numeric medians) -> StringIndexer(handleInvalid=keep: unseen and missing categories get their own
 index) -> OneHotEncoder -> VectorAssembler -> StandardScaler -> LogisticRegression.
@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule
-from tuner.models._classifier import CLASS_WEIGHT, class_weights, label_card, multiclass_metrics, table_rows
+from tuner.models._classifier import (CLASS_WEIGHT, binary_metrics, class_weights, label_card, multiclass_metrics,
+                                      table_rows)
 from tuner.models.base import ModelAdapter, cache_split
 from tuner.models.registry import register
 
@@ -33,7 +34,6 @@ SPARK_LOGREG = ModelType(
 )
 
 LABEL, FOLD, WEIGHT = "_label", "_fold", "_weight"
-_EPS = 1e-15
 
 
 def feature_stages(numeric: list[str], categorical: list[str], one_hot: bool = True) -> list:
@@ -81,35 +81,6 @@ def build_pipeline(numeric: list[str], categorical: list[str], params: dict, wei
         lr.setWeightCol(WEIGHT)
     stages.append(lr)
     return Pipeline(stages=stages)
-
-
-def spark_metrics(scored) -> dict:
-    """auc_roc, auc_pr (BinaryClassificationEvaluator), log_loss, accuracy, f1 and rows, all Spark jobs.
-
-    Args:
-        scored: a transformed frame with ``_label``, ``rawPrediction``, ``probability``, ``prediction``.
-    """
-    from pyspark.ml.evaluation import BinaryClassificationEvaluator
-    from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
-
-    ev = BinaryClassificationEvaluator(labelCol=LABEL, rawPredictionCol="rawPrediction")
-    auc_roc = ev.setMetricName("areaUnderROC").evaluate(scored)
-    auc_pr = ev.setMetricName("areaUnderPR").evaluate(scored)
-    p = F.least(F.greatest(vector_to_array("probability")[1], F.lit(_EPS)), F.lit(1 - _EPS))
-    y, yhat = F.col(LABEL), F.col("prediction")
-    row = scored.agg(
-        F.count(F.lit(1)).alias("n"),
-        F.avg(-(y * F.log(p) + (1 - y) * F.log(1 - p))).alias("log_loss"),
-        F.avg((y == yhat).cast("double")).alias("accuracy"),
-        F.sum(((y == 1) & (yhat == 1)).cast("long")).alias("tp"),
-        F.sum(((y == 0) & (yhat == 1)).cast("long")).alias("fp"),
-        F.sum(((y == 1) & (yhat == 0)).cast("long")).alias("fn"),
-    ).first()
-    tp, fp, fn = (int(row[k] or 0) for k in ("tp", "fp", "fn"))
-    return {"auc_roc": float(auc_roc), "auc_pr": float(auc_pr), "log_loss": float(row["log_loss"]),
-            "accuracy": float(row["accuracy"]), "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
-            "rows": int(row["n"])}
 
 
 def _weighted(params: dict) -> bool:
@@ -211,16 +182,11 @@ class SparkLogReg(ModelAdapter):
         return build_pipeline(numeric, categorical, params, weighted, family)
 
     def score(self, ctx, model, frame):
-        from pyspark import StorageLevel
-
-        scored = model.transform(frame).select(LABEL, "rawPrediction", "probability", "prediction")
-        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            if self.task_of(ctx) == "multiclass":
-                return multiclass_metrics(scored, LABEL)
-            return spark_metrics(scored)
-        finally:
-            scored.unpersist()
+        """The task's metrics in one Spark job over the scored rows (nothing cached: one pass reads them once)."""
+        scored = model.transform(frame).select(LABEL, "probability", "prediction")
+        if self.task_of(ctx) == "multiclass":
+            return multiclass_metrics(scored, LABEL)
+        return binary_metrics(scored, LABEL)
 
     def predict(self, ctx, model, frame) -> list:
         from pyspark.ml.functions import vector_to_array

@@ -23,17 +23,23 @@ def ratings(spark):
     return spark.createDataFrame(data, "user int, item int, rating double")
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["explicit", "implicitPrefs"])
+@pytest.fixture(scope="module", params=["explicit", "implicitPrefs", "biases"])
 def export(request, spark, ratings, tmp_path_factory):
-    """An exported ALS model: explicit ratings, and implicit feedback (the ratings as interaction strengths)."""
+    """An exported ALS model: explicit ratings, implicit feedback (the ratings as interaction strengths), and
+    explicit ratings with tuner's baseline predictor (biases folded into the factors)."""
     from pyspark.ml.recommendation import ALS
 
+    from tuner.models import get_adapter
     from tuner.models.als_export import export_for_serving
 
     train, valid = ratings.randomSplit([0.8, 0.2], seed=1)
     train, valid = train.cache(), valid.cache()
-    model = ALS(rank=6, maxIter=5, regParam=0.1, seed=0, userCol="user", itemCol="item", ratingCol="rating",
-                coldStartStrategy="drop", implicitPrefs=request.param, alpha=2.0).fit(train)
+    if request.param == "biases":
+        model = get_adapter("spark-als").fit(None, train, {"rank": 6, "maxIter": 5, "regParam": 0.1, "biases": True,
+                                                           "biasReg": 5.0}, 0)
+    else:
+        model = ALS(rank=6, maxIter=5, regParam=0.1, seed=0, userCol="user", itemCol="item", ratingCol="rating",
+                    coldStartStrategy="drop", implicitPrefs=request.param == "implicitPrefs", alpha=2.0).fit(train)
     root = tmp_path_factory.mktemp("export") / "model"
     model.write().overwrite().save(str(root / "spark-als"))
     serving = export_for_serving(model, train, str(root), top_k=K, partitions=3)

@@ -17,6 +17,9 @@ _COLS = {"userCol": "user", "itemCol": "item", "ratingCol": "rating"}
 #: tuner's own params (implicit feedback only): how a row's value becomes Spark's confidence 1 + alpha * value
 CONFIDENCE = ("raw", "log", "threshold")
 _CONFIDENCE_DEFAULTS = {"confidence": "raw", "confidence_eps": 1.0, "confidence_threshold": None}
+#: tuner's own params (explicit ratings only): a baseline predictor, ALS fitted on what it leaves
+_BIAS_DEFAULTS = {"biases": False, "biasReg": 5.0}
+_OWN = {**_CONFIDENCE_DEFAULTS, **_BIAS_DEFAULTS}
 
 SPARK_ALS = ModelType(
     name="spark-als",
@@ -38,6 +41,8 @@ SPARK_ALS = ModelType(
         "confidence": ParamRule("str", choices=CONFIDENCE),
         "confidence_eps": POS_FLOAT,
         "confidence_threshold": ParamRule("float"),
+        "biases": BOOL,
+        "biasReg": NONNEG_FLOAT,
     },
 )
 
@@ -60,6 +65,54 @@ def confidence_values(train, params: dict, relevant_rating: float):
     else:
         return train
     return train.withColumn("rating", value.cast("double"))
+
+
+def baseline(train, bias_reg: float):
+    """The baseline predictor of explicit ratings: the global mean ``mu`` plus regularised item and user biases
+    (Koren 2008, section 2.1): ``b_i = sum(r - mu) / (bias_reg + n_i)`` over the item's ratings, then
+    ``b_u = sum(r - mu - b_i) / (bias_reg + n_u)`` over the user's.
+
+    Returns:
+        ``(mu, user_biases, item_biases)``: a float and two cached frames (``user``, ``bu``) and (``item``, ``bi``).
+    """
+    from pyspark.sql import functions as F
+
+    mu = float(train.agg(F.avg("rating")).first()[0])
+    n = F.count(F.lit(1))
+    items = train.groupBy("item").agg((F.sum(F.col("rating") - mu) / (bias_reg + n)).alias("bi")).cache()
+    users = (train.join(items, "item").groupBy("user")
+             .agg((F.sum(F.col("rating") - mu - F.col("bi")) / (bias_reg + n)).alias("bu")).cache())
+    return mu, users, items
+
+
+def with_biases(model, mu: float, users, items):
+    """``model`` (ALS fitted on ``rating - mu - b_u - b_i``) as an ALSModel of rank + 2 whose dot product is the
+    whole prediction: user factors ``[x_u, 1, mu + b_u]``, item factors ``[y_i, b_i, 1]``.
+
+    Everything that reads an ALS model's factors (Spark's transform and recommendForUserSubset, save and load,
+    tuner's ranking pass, recommend, predict and the MLflow pyfunc) then adds the biases without knowing of them.
+    """
+    from pyspark.ml.recommendation import ALSModel
+    from pyspark.sql import functions as F
+
+    one = F.lit(1.0).cast("float")
+    uf = (model.userFactors.join(users.withColumnRenamed("user", "id"), "id", "left")
+          .select("id", F.concat("features", F.array(one, (F.lit(mu) + F.coalesce("bu", F.lit(0.0))).cast("float")))
+                  .alias("features")).cache())
+    itf = (model.itemFactors.join(items.withColumnRenamed("item", "id"), "id", "left")
+           .select("id", F.concat("features", F.array(F.coalesce("bi", F.lit(0.0)).cast("float"), one))
+                   .alias("features")).cache())
+    jvm = uf.sparkSession._jvm
+    java = jvm.org.apache.spark.ml.recommendation.ALSModel(model.uid, model.rank + 2, uf._jdf, itf._jdf)
+    java.setUserCol(model.getUserCol()).setItemCol(model.getItemCol()).setPredictionCol(model.getPredictionCol())
+    java.setColdStartStrategy(model.getColdStartStrategy()).setBlockSize(model.getBlockSize())
+    out = ALSModel(java)
+    out._transfer_params_from_java()
+    model.userFactors.unpersist()
+    model.itemFactors.unpersist()
+    users.unpersist()
+    items.unpersist()
+    return out
 
 
 def _implicit(model) -> bool:
@@ -121,23 +174,35 @@ class SparkALS(ModelAdapter):
         (noise over prior variance) does not: a configuration's sample fit matches it when regParam is divided
         by the fraction. Measured without this: on 10% samples heavily regularised configurations ranked
         first and ASHA pruned the best full-data one (docs/benchmarks.md)."""
-        return {**params, "regParam": params.get("regParam", 0.1) / fraction}  # 0.1: Spark's default
+        out = {**params, "regParam": params.get("regParam", 0.1) / fraction}  # 0.1: Spark's default
+        if params.get("biases"):  # the biases' prior is added to counts that shrink with the sample: scale it too
+            out["biasReg"] = params.get("biasReg", _BIAS_DEFAULTS["biasReg"]) * fraction
+        return out
 
     def fit(self, ctx, train, params, seed):
         from pyspark.ml.recommendation import ALS
 
         # ALS's default of 10 user/item blocks makes 10-task stages even on 2 cores; match the cluster instead.
         blocks = ctx.spark.sparkContext.defaultParallelism if ctx is not None else 10
-        own = {k: params.get(k, v) for k, v in _CONFIDENCE_DEFAULTS.items()}
-        spark_params = {k: v for k, v in params.items() if k not in _CONFIDENCE_DEFAULTS}
+        own = {k: params.get(k, v) for k, v in _OWN.items()}
+        spark_params = {k: v for k, v in params.items() if k not in _OWN}
         als = ALS(coldStartStrategy="drop", seed=seed, numUserBlocks=blocks, numItemBlocks=blocks, **_COLS)
         als.setParams(**spark_params)
+        biased = bool(own["biases"]) and not als.getImplicitPrefs()  # implicit feedback has no rating to centre
         if als.getImplicitPrefs():  # explicit ratings are fitted as they are: the confidence params do nothing
             data_cfg = ctx.state.get("data", {}).get("data_cfg") if ctx is not None else None
             train = confidence_values(train, own, data_cfg.relevant_rating if data_cfg else 4.0)
+        if biased:
+            from pyspark.sql import functions as F
+
+            mu, users, items = baseline(train, float(own["biasReg"]))
+            residual = F.col("rating") - mu - F.col("bu") - F.col("bi")
+            train = train.join(users, "user").join(items, "item").withColumn("rating", residual)
         model = als.fit(train)
+        if biased:
+            model = with_biases(model, mu, users, items)
         model._tuner_estimator = als  # for fitted_params: an ALSModel keeps only its rank
-        model._tuner_confidence = {k: v for k, v in own.items() if k in params}
+        model._tuner_own = {k: v for k, v in own.items() if k in params}
         return model
 
     def score(self, ctx, model, frame):
@@ -193,12 +258,11 @@ class SparkALS(ModelAdapter):
         return [float(r["prediction"]) for r in rows]
 
     def fitted_params(self, model) -> dict:
-        """``rank`` from the fitted model, the other params from the ALS estimator's own param map (an
-        ALSModel keeps only its rank)."""
+        """The ALS estimator's own param map (an ALSModel keeps only its rank, which is rank + 2 with biases:
+        :func:`with_biases`) and tuner's own params."""
         als = model._tuner_estimator
         names = [p.name for p in als.params if p.name in SPARK_ALS.params and als.isSet(p.name)]
-        return {**{k: als.getOrDefault(k) for k in names}, "rank": model.rank,
-                **getattr(model, "_tuner_confidence", {})}
+        return {**{k: als.getOrDefault(k) for k in names}, "rank": als.getRank(), **getattr(model, "_tuner_own", {})}
 
     def card(self, ctx, model) -> dict:
         return {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "

@@ -265,9 +265,13 @@ class SparkALS(ModelAdapter):
         return {**{k: als.getOrDefault(k) for k in names}, "rank": als.getRank(), **getattr(model, "_tuner_own", {})}
 
     def card(self, ctx, model) -> dict:
-        return {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "
-                          "and itemFactors/ are Parquet (id int32, features list<float>)",
-                "task": "ratings", "serve": "als"}
+        out = {"format": "Spark MLlib native (load with pyspark.ml.recommendation.ALSModel.load); userFactors/ "
+                         "and itemFactors/ are Parquet (id int32, features list<float>)",
+               "task": "ratings", "serve": "als"}
+        if getattr(model, "_tuner_own", {}).get("biases") and not _implicit(model):
+            out["biases"] = ("folded into the factors: a user's last two are [1, mean + user bias], an item's "
+                             "[item bias, 1], so their dot product is the whole predicted rating")
+        return out
 
     def release(self, model):
         model.userFactors.unpersist()

@@ -8,8 +8,9 @@ with 2 cores inside a local Ray):
              3x3  rank [10, 20, 40] x regParam [0.02, 0.06, 0.2]   (the same ranges, as another user would write)
   methods  tuner runs (the real product: tuner.runner.run_experiment) over rank 8..64 log-int x regParam 0.01..0.3
            log-uniform (both grids' range), ASHA over the folds, ``--budget`` x the longest grid's CV time each:
-             tpe+serial+biases  tpe+serial with search_spaces/als.yaml's baseline predictor searched too (biases
-                             true/false, biasReg): what the defaults run since 2026-12-08
+             tpe+serial+biases  tpe+serial with the baseline predictor searched too (biases true/false, biasReg)
+             tpe+serial+biases-on  tpe+serial with biases always on, biasReg searched: what the defaults run
+                             since 2026-12-08 (search_spaces/als.yaml)
              tpe+serial      multivariate TPE after a random start, one trial at a time: what the defaults ran
                              for ALS from 2026-12-04 (search.sampler auto; an ALS fit uses every executor core)
              tpe             the same TPE, 2 trials at a time (the executor's cores: the default concurrency before)
@@ -60,14 +61,16 @@ FRACTIONS = [0.1, 0.3]
 PARALLEL = 2  # trials at a time of the methods without "+serial": the executor's cores (the default before 12-04)
 #: Every method names its sampler and its concurrency, so that a later change of the defaults cannot change
 #: what an entry of the JSON measured. DEFAULT_METHOD is the one the defaults run for ALS (SearchConfig():
-#: sampler auto -> TPE; tuner.runner.resources: one trial at a time; search_spaces/als.yaml: the biases choice).
-DEFAULT_METHOD = "tpe+serial+biases"
+#: sampler auto -> TPE; tuner.runner.resources: one trial at a time; search_spaces/als.yaml: biases on).
+DEFAULT_METHOD = "tpe+serial+biases-on"
 #: search_spaces/als.yaml's baseline predictor (issue 22, lever 6), added to the benchmark's rank x regParam space
 BIASES = {"biases": {"type": "choice", "values": [True, False]},
           "biasReg": {"type": "loguniform", "low": 1.0, "high": 30.0}}
 METHODS = {
     "tpe+serial+biases": {"search": {"sampler": "tpe", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"},
                           "params": BIASES},
+    "tpe+serial+biases-on": {"search": {"sampler": "tpe", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"},
+                             "params": {**BIASES, "biases": True}},
     "tpe+serial": {"search": {"sampler": "tpe", "max_concurrent_trials": 1}, "scheduler": {"type": "asha"}},
     "tpe": {"search": {"sampler": "tpe", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},
     "qmc": {"search": {"sampler": "qmc", "max_concurrent_trials": PARALLEL}, "scheduler": {"type": "asha"}},

@@ -147,7 +147,8 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
 
     exported = run_cli("export", str(run_dir), "--out", str(tmp_path / "best"), cwd=ROOT)
     assert exported.returncode == 0, exported.stderr
-    assert ALSModel.load(str(tmp_path / "best" / "spark-als")).rank == summary["best_params"]["rank"]
+    stored = ALSModel.load(str(tmp_path / "best" / "spark-als")).rank  # biases add two factors: [1, mean + b_u]
+    assert stored == summary["best_params"]["rank"] + (2 if summary["best_params"].get("biases") else 0)
 
 
 def test_a_broken_config_fails_in_one_line_before_anything_starts(tmp_path):

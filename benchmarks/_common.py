@@ -180,6 +180,18 @@ def pyplot():
     return plt
 
 
+def ratio_bars(labels: list[str], values: list[float], colors, ylabel: str, title: str, path: Path) -> None:
+    """A bar per ratio with its value written on top and a dashed line at 1.0 (no change), saved to ``path``."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.bar(labels, values, color=colors)
+    ax.axhline(1.0, ls="--", c="grey", lw=1)
+    for i, v in enumerate(values):
+        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom")
+    ax.set(ylabel=ylabel, title=title)
+    save_figure(fig, path)
+
+
 def save_figure(fig, path: Path) -> None:
     """Lay out, write a PNG at 100 dpi, and free the figure."""
     fig.tight_layout()

@@ -64,15 +64,9 @@ def measure(spark, family: str, rows: int, trials: int) -> dict:
 
 
 def plot(entries: list[dict], path: Path) -> None:
-    plt = _common.pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    labels = [f"{e['family']}\n{e['rows']:,} rows" for e in entries]
-    ax.bar(labels, [e["ratio_cached_over_whole"] for e in entries], color="tab:blue")
-    ax.axhline(1.0, ls="--", c="grey", lw=1)
-    for i, e in enumerate(entries):
-        ax.text(i, e["ratio_cached_over_whole"], f"{e['ratio_cached_over_whole']:.2f}", ha="center", va="bottom")
-    ax.set(ylabel="trial fold seconds, cached / whole pipeline", title="features fitted once per fold (median)")
-    _common.save_figure(fig, path)
+    _common.ratio_bars([f"{e['family']}\n{e['rows']:,} rows" for e in entries],
+                       [e["ratio_cached_over_whole"] for e in entries], "tab:blue",
+                       "trial fold seconds, cached / whole pipeline", "features fitted once per fold (median)", path)
 
 
 def main() -> int:

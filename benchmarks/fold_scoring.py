@@ -88,16 +88,10 @@ def measure(spark, rows: int, repeats: int) -> dict:
 
 
 def plot(entries: list[dict], path: Path) -> None:
-    plt = _common.pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
     labels = [f"{e['rows']:,} rows\n(score)" for e in entries] + [f"{e['rows']:,} rows\n(fit + score)" for e in entries]
     values = [e["ratio_one_pass_over_evaluators"] for e in entries] + [e["fold_ratio_fit_plus_score"] for e in entries]
-    ax.bar(labels, values, color=["tab:blue"] * len(entries) + ["tab:green"] * len(entries))
-    ax.axhline(1.0, ls="--", c="grey", lw=1)
-    for i, v in enumerate(values):
-        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom")
-    ax.set(ylabel="one pass / evaluators (median)", title="spark-logreg fold 0: scoring in one Spark job")
-    _common.save_figure(fig, path)
+    _common.ratio_bars(labels, values, ["tab:blue"] * len(entries) + ["tab:green"] * len(entries),
+                       "one pass / evaluators (median)", "spark-logreg fold 0: scoring in one Spark job", path)
 
 
 def main() -> int:

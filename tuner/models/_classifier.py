@@ -73,23 +73,21 @@ def binary_metrics(scored, label: str) -> dict:
         F.sum(((y == 0) & (yhat == 1)).cast("long")).alias("fp"),
         F.sum(((y == 1) & (yhat == 0)).cast("long")).alias("fn")).collect())
     bins.sort(key=lambda r: -r["bin"])  # most confident first, as Spark's curves
-    n = np.array([r["n"] for r in bins], dtype=float)
-    pos = np.array([r["pos"] for r in bins], dtype=float)
-    rows = int(n.sum())
+    col = {k: np.array([r[k] for r in bins], dtype=float) for k in ("n", "pos", "loss", "correct", "tp", "fp", "fn")}
+    rows = int(col["n"].sum())
     if not rows:
         return {"auc_roc": math.nan, "auc_pr": math.nan, "log_loss": math.nan, "accuracy": math.nan, "f1": 0.0,
                 "rows": 0}
-    tp = np.concatenate([[0.0], np.cumsum(pos)])
-    fp = np.concatenate([[0.0], np.cumsum(n - pos)])
+    tp = np.concatenate([[0.0], np.cumsum(col["pos"])])
+    fp = np.concatenate([[0.0], np.cumsum(col["n"] - col["pos"])])
     tpr = tp / tp[-1] if tp[-1] else np.zeros_like(tp)
     fpr = fp / fp[-1] if fp[-1] else np.zeros_like(fp)
     precision = tp[1:] / (tp[1:] + fp[1:])
     recall = np.concatenate([[0.0], tpr[1:]])
-    t, f, m = (sum(int(r[k]) for r in bins) for k in ("tp", "fp", "fn"))
+    t, f, m = (float(col[k].sum()) for k in ("tp", "fp", "fn"))
     return {"auc_roc": float(np.trapezoid(tpr, fpr)),
             "auc_pr": float(np.trapezoid(np.concatenate([precision[:1], precision]), recall)),
-            "log_loss": sum(float(r["loss"]) for r in bins) / rows,
-            "accuracy": sum(int(r["correct"]) for r in bins) / rows,
+            "log_loss": float(col["loss"].sum()) / rows, "accuracy": float(col["correct"].sum()) / rows,
             "f1": 2 * t / (2 * t + f + m) if t else 0.0, "rows": rows}
 
 

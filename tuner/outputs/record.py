@@ -118,11 +118,6 @@ class RunRecord:
         """A new record with ``facts`` changed (a name that is not a field is a TypeError: the schema is closed)."""
         return dataclasses.replace(self, **facts)
 
-    @property
-    def completed(self) -> bool:
-        """The run refit and tested its best configuration."""
-        return self.status == "completed"
-
     def summary(self) -> dict[str, Any]:
         """The summary.json dict: a fresh, plain copy (lists and dicts), keys in the schema's order; a key that is
         not always written is left out while it is None."""

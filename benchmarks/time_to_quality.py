@@ -224,6 +224,8 @@ def run_method(args, method: str, budget_s: float, out_dir: str, seed: int) -> d
         "seed": seed,
         "status": s["status"],
         "tune_seconds": s.get("tune_seconds"),
+        "phase_seconds": s.get("phase_seconds"),  # the run's fixed-cost split: all but "search"
+        "concurrency": s.get("concurrency"),
         "trials": s.get("trials"),
         "stop_reason": s.get("stop_reason"),  # once the runner writes it
         # overhead.py's ratio: Tune wall time over the trials' own work spread over the concurrency (since 1f20a19

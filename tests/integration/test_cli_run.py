@@ -115,6 +115,12 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     assert summary["test_metrics"]["rmse"] < 0.6
     assert 2 <= summary["best_params"]["rank"] <= 6 and summary["best_params"]["maxIter"] == 4
     assert summary["versions"]["raydp"] == "1.6.5" and summary["versions"]["java"]
+    # where the wall time went, step by step: every step ran once, in order, and they add up to the wall time
+    phases = summary["phase_seconds"]
+    assert list(phases) == ["tracking", "ray_start", "spark_start", "prepare", "search", "refit", "shutdown"]
+    assert all(v >= 0 for v in phases.values()) and phases["search"] > 0 and phases["spark_start"] > 0
+    assert sum(phases.values()) == pytest.approx(summary["wall_seconds"], abs=0.1)
+    assert phases["search"] == pytest.approx(summary["tune_seconds"], abs=1.0)
 
     _no_fit_of_a_stopped_trial_runs_after_it(run_dir, summary["service_calls"])
 

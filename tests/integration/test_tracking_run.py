@@ -59,6 +59,8 @@ def test_mlflow_parent_nested_trials_fold_metrics_and_a_model_pyfunc_scores(firs
     assert m["cv_rmse"] == pytest.approx(summary["best_cv_metric"])
     assert m["test_rmse"] == pytest.approx(summary["test_metrics"]["rmse"])
     assert m["rows_train"] == summary["rows"]["train"] and m["trials_completed"] == 3
+    assert {f"phase_{k}_seconds": m.get(f"phase_{k}_seconds") for k in summary["phase_seconds"]} == \
+        pytest.approx({f"phase_{k}_seconds": v for k, v in summary["phase_seconds"].items()})
     assert parent.data.tags["best.rank"] == str(summary["best_params"]["rank"])
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"summary.json", "leaderboard.csv", "report.html", "plots", "model"} <= names

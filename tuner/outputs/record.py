@@ -57,6 +57,9 @@ class RunRecord:
         rows: the data step's accounting (read, kept, dropped by reason, train, test, data facts).
         trials: completed / pruned / failed / unfinished counts.
         wall_seconds, tune_seconds, refit_seconds, work_seconds, spark_start_seconds: where the time went.
+        phase_seconds: the wall time split by step, in order (``tracking``, ``ray_start``, ``spark_start``,
+            ``prepare``, ``search``, ``refit``, ``shutdown``): a run's fixed cost is all but ``search``. Writing
+            the run directory and closing the MLflow run come after it and are not counted.
         dashboard_url, metrics_url, spark_ui: the run's live pages (dead once the run ends).
         versions: of everything that must fit together.
         stop_reason: ``num_samples``, ``time_budget`` or ``patience``.
@@ -105,6 +108,7 @@ class RunRecord:
     ranking: Mapping[str, Any] | None = _key()
     refit_seconds: float | None = _key()
     refit: str | None = _key()
+    phase_seconds: Mapping[str, float] | None = _key()
     service_calls: Mapping[str, Any] | None = _key()
     study: Mapping[str, str] | None = _key()
     mlflow: Mapping[str, Any] | None = _key()

@@ -20,6 +20,23 @@ EXIT_INTERRUPTED = 130
 SCRATCH_DIR = "tmp"  # under the run directory, for the run's lifetime only: Spark checkpoints, MLflow staging
 
 
+class _Laps:
+    """Seconds per step of a run, in order: each lap is the time since the previous one (summary.json's
+    ``phase_seconds``; all but ``search`` is the run's fixed cost)."""
+
+    def __init__(self) -> None:
+        self._t0 = self._last = time.monotonic()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - self._last, 2)
+        self._last = now
+
+    def total(self) -> float:
+        return round(time.monotonic() - self._t0, 2)
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     """What ``tuner run`` prints and returns: the run's record (what summary.json says), the leaderboard table."""
@@ -90,30 +107,33 @@ def _execute(exp: Experiment, run_dir: Path, address: str | None, echo, resume: 
     """Start the cluster, prepare the data, search, refit the best; the run directory is written in any case."""
     from tuner.runner.tracked import open_tracking
 
-    t0 = time.monotonic()
+    laps = _Laps()
     plan = run_plan(exp)  # computed once: every step below reads it
     result = RunResult(exp, run_dir, new_record(exp, plan.metric, plan.mode), metrics=plan.trial_metrics)
     session = service = runs = None
     code = EXIT_INTERRUPTED
     try:
         runs = open_tracking(exp, run_dir, resume, echo)
-        session, service = _start(exp, run_dir, address, echo, result)
+        laps("tracking")
+        session, service = _start(exp, run_dir, address, echo, result, laps)
         trial_data = _prepare(exp, plan, service, echo, result)
-        code = _search_and_refit(exp, plan, run_dir, service, trial_data, echo, resume, result, runs, more,
+        laps("prepare")
+        code = _search_and_refit(exp, plan, run_dir, service, trial_data, echo, resume, result, laps, runs, more,
                                  previous)
     except KeyboardInterrupt:
         result.record = result.record.but(status="interrupted")
     finally:
-        _finish(result, session, service, t0, runs)
+        _finish(result, session, service, laps, runs)
     return RunOutcome(run_dir, result.record, result.table, code)
 
 
-def _start(exp: Experiment, run_dir: Path, address: str | None, echo, result: RunResult):
+def _start(exp: Experiment, run_dir: Path, address: str | None, echo, result: RunResult, laps: _Laps):
     """Ray (started or joined), the cluster checks, then the experiment's one Spark service."""
     from tuner.cluster import start_ray, start_service
     from tuner.runner.cluster_checks import check_cluster
 
     session = start_ray(exp.ray, address)
+    laps("ray_start")
     echo(f"[tuner] Ray dashboard: {session.dashboard_url or 'not running'} (Java {session.java.version} from "
          f"{session.java.source})")
     result.record = result.record.but(dashboard_url=session.dashboard_url, metrics_url=session.metrics_url)
@@ -121,6 +141,7 @@ def _start(exp: Experiment, run_dir: Path, address: str | None, echo, result: Ru
         echo(f"[tuner] Prometheus metrics (Ray's and tuner_*): {session.metrics_url}")
     check_cluster(exp)  # shared storage when multi-node; room for executors + trials, per node
     service, info = start_service(exp.name, exp.spark, str(run_dir / SCRATCH_DIR / "checkpoints"), session.logs_dir)
+    laps("spark_start")
     result.record = result.record.but(spark_start_seconds=round(info["seconds"], 2), spark_ui=info["spark_ui"])
     echo(f"[tuner] Spark {info['spark_version']} started in {info['seconds']:.1f} s · Spark UI: {info['spark_ui']}")
     return session, service
@@ -140,7 +161,7 @@ def _prepare(exp: Experiment, plan: RunPlan, service, echo, result: RunResult):
 
 
 def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, trial_data, echo, resume: bool,
-                      result: RunResult, runs=None, more: int = 0, previous: dict | None = None) -> int:
+                      result: RunResult, laps: _Laps, runs=None, more: int = 0, previous: dict | None = None) -> int:
     """The Tune run, its leaderboard rows, then the best configuration refit and tested. Returns the exit code."""
     from tuner.runner.more import keep_refit
     from tuner.runner.selection import choose_best
@@ -148,6 +169,7 @@ def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, tr
 
     t_tune = time.monotonic()
     trials, concurrency, stop_reason = run_search(exp, plan, run_dir, service, echo, resume, trial_data, runs, more)
+    laps("search")
     result.space = flat_space(exp.model.params)
     result.rows = trial_rows(trials, result.metrics, exp.data.folds, plan.extra_objectives)
     rec = result.record = result.record.but(
@@ -174,6 +196,7 @@ def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, tr
         result.record = result.record.but(**kept, rows=rows)
     else:
         _refit(exp, plan, run_dir, service, best, echo, result, runs)
+    laps("refit")
     result.record = result.record.but(status="completed")
     return 0
 
@@ -233,22 +256,29 @@ def _service_calls(service) -> dict[str, list[list[float]]]:
     return out
 
 
-def _finish(result: RunResult, session, service, t0: float, runs=None) -> None:
-    """Write the run directory (always, also after a failure), stop Spark and Ray, then log to MLflow."""
+def _finish(result: RunResult, session, service, laps: _Laps, runs=None) -> None:
+    """Stop Spark and Ray, write the run directory (always, also after a failure), then log to MLflow.
+
+    Writing needs neither (the trials' rows and the refit's numbers are in hand), so the cluster goes first and
+    its shutdown is counted in ``wall_seconds``.
+    """
     from tuner.cluster import kill_service, stop_ray
     from tuner.runner.tracked import finish_tracking, name_records
 
-    result.record = result.record.but(wall_seconds=round(time.monotonic() - t0, 2),
-                                      versions=versions(session.java if session else None),
-                                      service_calls=_service_calls(service),
-                                      report=str(result.run_dir / "report.html"))
+    calls = _service_calls(service)
     try:
-        result.record = result.record.but(**name_records(runs, result.run_dir, result.record.mlflow))
-        result.table = write_run_dir(result)
-    finally:
         kill_service(service)
         stop_ray(session)
-    try:
-        finish_tracking(runs, result.record.summary())
-    finally:  # Spark's checkpoints and MLflow's staging copy of the model: nothing reads them after the run
-        shutil.rmtree(result.run_dir / SCRATCH_DIR, ignore_errors=True)
+    finally:
+        laps("shutdown")
+        result.record = result.record.but(wall_seconds=laps.total(), phase_seconds=laps.seconds,
+                                          versions=versions(session.java if session else None),
+                                          service_calls=calls, report=str(result.run_dir / "report.html"))
+        try:
+            result.record = result.record.but(**name_records(runs, result.run_dir, result.record.mlflow))
+            result.table = write_run_dir(result)
+        finally:
+            try:
+                finish_tracking(runs, result.record.summary())
+            finally:  # Spark's checkpoints and MLflow's staging copy of the model: nothing reads them after the run
+                shutil.rmtree(result.run_dir / SCRATCH_DIR, ignore_errors=True)

@@ -29,6 +29,7 @@ def finish(client, run_id: str, summary: dict, run_dir: Path, model_dir: str | P
     metrics.update(_rows(summary.get("rows") or {}))
     metrics.update({k: summary[k] for k in ("wall_seconds", "tune_seconds", "refit_seconds", "work_seconds")
                     if k in summary})
+    metrics.update({f"phase_{name}_seconds": v for name, v in (summary.get("phase_seconds") or {}).items()})
     tags = {"tuner.status": summary.get("status", ""), "tuner.metric": metric or "",
             "tuner.mode": summary.get("mode", "")}
     tags.update({f"best.{k}": str(v)[:5000] for k, v in (summary.get("best_params") or {}).items()})

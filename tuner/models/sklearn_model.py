@@ -20,7 +20,7 @@ import numpy as np
 
 from tuner.config.families import BOOL, NONNEG_FLOAT, POS_FLOAT, POS_INT, UNIT, ModelType, ParamRule, short_name
 from tuner.models._classifier import CLASS_WEIGHT, label_card, table_rows
-from tuner.models.base import TRIAL_DATA, ModelAdapter, cache_split
+from tuner.models.base import TRIAL_DATA, ModelAdapter
 from tuner.models.registry import register
 
 _HIST_GB = {"learning_rate": POS_FLOAT, "max_iter": POS_INT, "max_depth": POS_INT,
@@ -235,11 +235,10 @@ class SklearnClassifier(ModelAdapter):
 
         prepared = prepare_table(ctx.spark, data_cfg, self.spec.task)
         task = prepared.facts["task"]
-        train, test, folds = cache_split(prepared.train, prepared.test, "_fold")
-        rows = table_rows(prepared, folds, test.count(), data_cfg.folds)
-        ref = table_to_object_store(train, test, prepared.numeric, prepared.categorical)
-        train.unpersist()
-        test.unpersist()
+        # not cached: the hand-over is the one job that reads the prepared frames (rows are counted on its arrays)
+        ref, folds, test_rows = table_to_object_store(prepared.train, prepared.test, prepared.numeric,
+                                                      prepared.categorical)
+        rows = table_rows(prepared, folds, test_rows, data_cfg.folds)
         raydp.stop_spark()  # the executors' CPUs go to the trials; the arrays no longer need Spark
         handle = {"arrays": ref, "task": task}  # what trials receive: the arrays and the task to score
         ctx.state["data"] = handle

@@ -81,6 +81,36 @@ def test_ranking_metrics_equal_spark_top_k_and_ranking_evaluator(spark, implicit
     assert max(abs(got[k] - want[k]) for k in want) <= 1e-9, {k: (got[k], want[k]) for k in want}
 
 
+def test_a_fold_sample_is_collected_once_for_every_model_scored_there(spark):
+    """With a cache (the service's state), trials scoring the same fold reuse its sample: one entry per split,
+    found again for frames built anew the way each trial builds them, and the same numbers as without a cache."""
+    from pyspark.ml.recommendation import ALS
+
+    from tuner.models.als_ranking import ranking_metrics
+
+    rng = np.random.default_rng(7)
+    taste = rng.normal(size=(60, 3)) @ rng.normal(size=(3, 40))
+    pairs = {(int(u), int(i)) for u, i in zip(rng.integers(0, 60, 1200), rng.integers(0, 40, 1200))}
+    rows = [(u + 1, i + 1, float(np.clip(np.round(3 + taste[u, i]), 1, 5)), (u + i) % 2) for u, i in sorted(pairs)]
+    data = spark.createDataFrame(rows, "user int, item int, rating double, fold int").cache()
+
+    def split(fold):  # as SparkALS.fold_frames: new frames on every call
+        return data.where(data.fold != fold), data.where(data.fold == fold)
+
+    cache: dict = {}
+    for fold in (0, 1):
+        for rank in (2, 5):
+            train, valid = split(fold)
+            model = ALS(rank=rank, maxIter=4, regParam=0.1, seed=0, userCol="user", itemCol="item",
+                        ratingCol="rating").fit(train)
+            cached = ranking_metrics(model, *split(fold), (5,), ranking_users=30, seed=2, cache=cache)
+            fresh = ranking_metrics(model, train, valid, (5,), ranking_users=30, seed=2)
+            assert cached == fresh
+        assert len(cache) == fold + 1  # the second model of a fold found the first one's sample
+    ranking_metrics(model, *split(1), (5,), ranking_users=20, seed=2, cache=cache)  # another sample size
+    assert len(cache) == 3
+
+
 def test_confidence_transforms_of_implicit_values(spark):
     import math
 

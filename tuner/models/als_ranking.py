@@ -1,9 +1,10 @@
 """Ranking metrics of a fitted ALS model (ndcg@K, map@K, precision@K, recall@K) and of the popularity baseline, in
 one pass over a seeded sample of users.
 
-Two Spark jobs bring what the sample needs to the driver of the Spark service (Arrow): its users' factors with
-every item's factors, and one long table of its seen items, relevant held-out items and the items' training
-counts. Top-k of the model and of the most-popular items then come from numpy in blocks of users
+Two Spark jobs bring what the sample needs to the driver of the Spark service (Arrow): one long table of its
+seen items, relevant held-out items and the items' training counts, which no model changes, so it is collected
+once per fold and split (given a ``cache``, as a trial's fold is) and reused by every trial that scores there;
+and the model's factors, for its users and every item. Top-k of the model and of the most-popular items then come from numpy in blocks of users
 (:func:`tuner.serve.topk.top_k_rows`, the code that serves exported models), and every metric at every K from
 one hit matrix. The definitions are Spark's ``RankingEvaluator``'s (binary relevance; the parity test holds
 them to 1e-9), which once ran here as one Spark job per metric and K.
@@ -31,6 +32,7 @@ __all__ = ["EVALUATOR_METRICS", "POPULAR_PREFIX", "list_metrics", "ranking_metri
 EVALUATOR_METRICS = {"ndcg": "ndcgAtK", "map": "meanAveragePrecisionAtK", "precision": "precisionAtK",
                      "recall": "recallAtK"}
 BLOCK_USERS = 1024  # users scored per matrix product (1024 x 59k float32 = 240 MB at the 25M shape)
+CACHED_SAMPLES = 8  # samples a cache keeps (folds and the test set); the oldest goes first
 _SEEN, _RELEVANT, _COUNT, _SAMPLED, _COLD = range(5)  # row kinds of the one collected table
 
 
@@ -86,12 +88,24 @@ def list_metrics(hits: np.ndarray, relevant: np.ndarray, ks, prefix: str = "") -
     return out
 
 
-def _arrow(frame: DataFrame):
-    """``frame`` collected to the driver as pandas through Arrow (one Spark job, no Row objects)."""
-    conf = frame.sparkSession.conf
+def _with_arrow(spark) -> None:
+    conf = spark.conf
     if conf.get("spark.sql.execution.arrow.pyspark.enabled", "false") != "true":
         conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+
+
+def _arrow(frame: DataFrame):
+    """``frame`` collected to the driver as pandas through Arrow (one Spark job, no Row objects)."""
+    _with_arrow(frame.sparkSession)
     return frame.toPandas()
+
+
+def _arrow_frame(spark, users: np.ndarray) -> DataFrame:
+    """A one-column ``user`` frame of ``users`` sent through Arrow (no Python worker when a job reads it)."""
+    import pandas as pd
+
+    _with_arrow(spark)
+    return spark.createDataFrame(pd.DataFrame({"user": users}), "user int")
 
 
 def _sample_table(train: DataFrame, valid: DataFrame, users: DataFrame, relevant_rating: float,
@@ -113,6 +127,27 @@ def _sample_table(train: DataFrame, valid: DataFrame, users: DataFrame, relevant
             .unionByName(rows(counts, _COUNT, F.col("count")))
             .unionByName(rows(users.select("user", F.lit(-1).alias("item")), _SAMPLED))
             .unionByName(rows(cold, _COLD, F.col("value"))))
+
+
+def _sample(train: DataFrame, valid: DataFrame, relevant_rating: float, implicit: bool, ranking_users: int,
+            seed: int, cache: dict | None) -> dict[str, np.ndarray]:
+    """The sampled users' table (:func:`_sample_table`) as arrays ``kind, user, item, value``: from ``cache`` when
+    the same split (Spark's semantic hash of both frames' plans) and settings were sampled before."""
+    key = (train.semanticHash(), valid.semanticHash(), float(relevant_rating), bool(implicit), int(ranking_users),
+           int(seed))
+    if cache is not None and key in cache:
+        return cache[key]
+    users = sample_users(valid, train, ranking_users, seed).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        table = _arrow(_sample_table(train, valid, users, relevant_rating, implicit))
+    finally:
+        users.unpersist()
+    arrays = {c: table[c].to_numpy() for c in ("kind", "user", "item")} | {"value": table["value"].to_numpy(np.float64)}
+    if cache is not None:
+        while len(cache) >= CACHED_SAMPLES:
+            cache.pop(next(iter(cache)))
+        cache[key] = arrays
+    return arrays
 
 
 def _factor_arrays(model, users: DataFrame):
@@ -156,7 +191,7 @@ def _hits(top, ok, label_codes, m):
 
 def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevant_rating: float = 4.0,
                     implicit: bool = False, ranking_users: int = 10_000, seed: int = 0,
-                    baseline: bool = True) -> dict:
+                    baseline: bool = True, cache: dict | None = None) -> dict:
     """ndcg/map/precision/recall@K of ``model`` and of the most-popular baseline on the same sampled users.
 
     Args:
@@ -167,21 +202,21 @@ def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevan
         relevant_rating: a held-out rating >= this is relevant (ignored when ``implicit``: every row is).
         ranking_users: how many users to sample; seed: the sample's seed.
         baseline: also score the most-popular items (``popular_*`` keys) on the same users.
+        cache: a dict kept between calls (the Spark service's state): the sample of a split scored before is
+            reused, so a fold's users, seen and relevant items are collected once for all trials.
 
     Returns:
         Floats ``ndcg@K``, ``map@K``, ``precision@K``, ``recall@K`` (and ``popular_<same>``) for each K, plus
         ints ``ranking_users_evaluated``, ``ranking_users_without_relevant``, ``ranking_users_cold``.
         Users with no relevant held-out item are left out of the means (RankingEvaluator would count them as 0).
     """
-    users = sample_users(valid, train, ranking_users, seed).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        table = _arrow(_sample_table(train, valid, users, relevant_rating, implicit))
-        user_ids, user_matrix, item_ids, item_matrix = _factor_arrays(model, users)
-    finally:
-        users.unpersist()
-    kind, user, item = (table[c].to_numpy() for c in ("kind", "user", "item"))
-    value = table["value"].to_numpy(np.float64)
-    sampled = int((kind == _SAMPLED).sum())
+    arrays = _sample(train, valid, relevant_rating, implicit, ranking_users, seed, cache)
+    kind, user, item, value = (arrays[c] for c in ("kind", "user", "item", "value"))
+    sampled_ids = np.unique(user[kind == _SAMPLED]).astype(np.int64)
+    # the sample's users as a small local frame: the factors job joins them without recomputing the sample
+    users = _arrow_frame(train.sparkSession, sampled_ids.astype(np.int32))
+    user_ids, user_matrix, item_ids, item_matrix = _factor_arrays(model, users)
+    sampled = len(sampled_ids)
     rel_user, rel_item = user[kind == _RELEVANT], item[kind == _RELEVANT]
     evaluated_ids, relevant = np.unique(rel_user, return_counts=True)
     out = {"ranking_users_evaluated": len(evaluated_ids), "ranking_users_without_relevant": sampled -

@@ -229,8 +229,10 @@ class SparkALS(ModelAdapter):
         if ks:
             from tuner.models.als_ranking import ranking_metrics
 
+            cache = ctx.state.setdefault("ranking_samples", {}) if ctx is not None else None
             out.update(ranking_metrics(model, train, frame, ks, plan.relevant_rating, _implicit(model),
-                                       plan.users, plan.seed, baseline=final), ranking_implicit=_implicit(model))
+                                       plan.users, plan.seed, baseline=final, cache=cache),
+                       ranking_implicit=_implicit(model))
         return out
 
     def export(self, ctx, model, train, path):

@@ -3,11 +3,11 @@ one pass over a seeded sample of users.
 
 Two Spark jobs bring what the sample needs to the driver of the Spark service (Arrow): one long table of its
 seen items, relevant held-out items and the items' training counts, which no model changes, so it is collected
-once per fold and split (given a ``cache``, as a trial's fold is) and reused by every trial that scores there;
-and the model's factors, for its users and every item. Top-k of the model and of the most-popular items then come from numpy in blocks of users
-(:func:`tuner.serve.topk.top_k_rows`, the code that serves exported models), and every metric at every K from
-one hit matrix. The definitions are Spark's ``RankingEvaluator``'s (binary relevance; the parity test holds
-them to 1e-9), which once ran here as one Spark job per metric and K.
+once per split (given a ``cache``, as a trial's fold is) and reused by every trial that scores there; and the
+model's factors, for its users and every item. Top-k of the model and of the most-popular items then come from
+numpy in blocks of users (:func:`tuner.serve.topk.top_k_rows`, the code that serves exported models), and every
+metric at every K from one hit matrix. The definitions are Spark's ``RankingEvaluator``'s (binary relevance; the
+parity test holds them to 1e-9), which once ran here as one Spark job per metric and K.
 
 Users: those with held-out rows that the model knows (cold-start users cannot be ranked; counted as
 ``ranking_users_cold``); a seeded sample of ``ranking_users`` of them. Sampled users without a relevant held-out
@@ -212,9 +212,9 @@ def ranking_metrics(model, train: DataFrame, valid: DataFrame, ks=(10,), relevan
     """
     arrays = _sample(train, valid, relevant_rating, implicit, ranking_users, seed, cache)
     kind, user, item, value = (arrays[c] for c in ("kind", "user", "item", "value"))
-    sampled_ids = np.unique(user[kind == _SAMPLED]).astype(np.int64)
+    sampled_ids = np.unique(user[kind == _SAMPLED]).astype(np.int32)
     # the sample's users as a small local frame: the factors job joins them without recomputing the sample
-    users = _arrow_frame(train.sparkSession, sampled_ids.astype(np.int32))
+    users = _arrow_frame(train.sparkSession, sampled_ids)
     user_ids, user_matrix, item_ids, item_matrix = _factor_arrays(model, users)
     sampled = len(sampled_ids)
     rel_user, rel_item = user[kind == _RELEVANT], item[kind == _RELEVANT]

@@ -188,9 +188,9 @@ def main() -> int:
     p.add_argument("--evaluator", action=argparse.BooleanOptionalAction, default=True,
                    help="also time the RankingEvaluator path once (the first configuration)")
     args = p.parse_args()
-    t0 = time.monotonic()
     if args.repeats < 2:
         p.error("--repeats must be at least 2: the first ranking fold of a configuration collects the sample")
+    t0 = time.monotonic()
     res = measure(args)
     ratios = [pt["ratio"] for pt in res["points"]]
     entry = {"data": args.data, **_common.provenance(), "seconds": round(time.monotonic() - t0, 1),

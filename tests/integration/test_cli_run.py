@@ -120,7 +120,8 @@ def test_run_on_a_ratings_file_with_bad_rows_exports_a_model_that_reproduces_the
     assert list(phases) == ["tracking", "ray_start", "spark_start", "prepare", "search", "refit", "shutdown"]
     assert all(v >= 0 for v in phases.values()) and phases["search"] > 0 and phases["spark_start"] > 0
     assert sum(phases.values()) == pytest.approx(summary["wall_seconds"], abs=0.1)
-    assert phases["search"] == pytest.approx(summary["tune_seconds"], abs=1.0)
+    # the search step holds the trials' own work: at most `concurrency` of them ran at once
+    assert phases["search"] >= summary["work_seconds"] / summary["concurrency"]
 
     _no_fit_of_a_stopped_trial_runs_after_it(run_dir, summary["service_calls"])
 

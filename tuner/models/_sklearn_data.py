@@ -80,7 +80,8 @@ def _arrow_blocks(df) -> tuple[list, object]:
     info = writer.prepareRecoverableRDD(df._jdf, sc._getJavaStorageLevel(StorageLevel.MEMORY_AND_DISK))
     rdd_id, locations, schema, agent = info.rddId(), info.locations(), info.schemaJson(), info.driverAgentUrl()
     _enable_load_code_from_local()  # calls to the executors' Java actors need it in this worker
-    blocks = [ray.get_actor(f"raydp-executor-{locations[i]}").getRDDPartition.remote(rdd_id, i, schema, agent)
+    executors = {loc: ray.get_actor(f"raydp-executor-{loc}") for loc in set(locations)}  # one lookup each
+    blocks = [executors[locations[i]].getRDDPartition.remote(rdd_id, i, schema, agent)
               for i in range(info.numPartitions())]
     return blocks, lambda: writer.releaseRecoverableRDD(rdd_id)
 

@@ -167,13 +167,12 @@ def _search_and_refit(exp: Experiment, plan: RunPlan, run_dir: Path, service, tr
     from tuner.runner.selection import choose_best
     from tuner.search import flat_space
 
-    t_tune = time.monotonic()
     trials, concurrency, stop_reason = run_search(exp, plan, run_dir, service, echo, resume, trial_data, runs, more)
     laps("search")
     result.space = flat_space(exp.model.params)
     result.rows = trial_rows(trials, result.metrics, exp.data.folds, plan.extra_objectives)
     rec = result.record = result.record.but(
-        stop_reason=stop_reason, tune_seconds=round(time.monotonic() - t_tune, 2),
+        stop_reason=stop_reason, tune_seconds=laps.seconds["search"],
         num_samples=max(result.record.num_samples, len(result.rows)), trials=counts(result.rows),
         concurrency=concurrency, trial_actors=len({r.extra["pid"] for r in result.rows if r.extra.get("pid")}),
         work_seconds=round(sum(r.extra["work_seconds"] for r in result.rows), 2))
